@@ -1,0 +1,44 @@
+# Two commands for a newcomer: `make chat` and `make test`. Both set everything up themselves.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+# Rasa 3.6 needs Python < 3.11; .python-version selects 3.10 for pyenv users.
+PYTHON310 ?= $(shell for p in "$$(pyenv root 2>/dev/null)/versions/$$(cat .python-version)/bin/python" "$$HOME/.pyenv/versions/$$(cat .python-version)/bin/python" python3.10; do command -v "$$p" >/dev/null 2>&1 && { echo "$$p"; break; }; done)
+KB := knowledge/zhucan.db
+export TF_CPP_MIN_LOG_LEVEL := 3
+
+.PHONY: help install kb lint test chat bench clean
+
+help:
+	@echo "make chat   talk to the bot in the terminal (sets everything up first)"
+	@echo "make test   run the test suite (sets everything up first)"
+
+$(BIN)/.installed: pyproject.toml
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: install it with 'pyenv install $$(cat .python-version)'" >&2; exit 1; }
+	test -x $(BIN)/python || $(PYTHON310) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip wheel "setuptools<71"
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+# The SQLite knowledge base: documents, clauses (jieba-segmented full text), rules, gazetteer, lexicon.
+$(KB): $(BIN)/.installed $(wildcard knowledge/sources/*.md) $(wildcard knowledge/*.yaml) $(wildcard rules/programs/*.yaml) $(wildcard knowledge/*.py rules/*.py)
+	$(BIN)/zhucan kb build --db $@
+
+kb: $(KB)
+
+lint: $(BIN)/.installed
+	$(BIN)/zhucan rules lint
+
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest
+
+chat: $(BIN)/.installed $(KB)
+	$(BIN)/zhucan chat
+
+bench: $(BIN)/.installed
+	$(BIN)/python bench/screening.py
+
+clean:
+	rm -rf $(VENV) $(KB) bot/build models .rasa
