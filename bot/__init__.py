@@ -1,0 +1,1 @@
+"""The conversation side of zhucan: the CLI, renderers, Rasa data and channels."""

@@ -1,0 +1,2 @@
+"""Ways in to the conversation: the Telegram front end, the Rasa REST client it relays to,
+and the Rasa channel that deletes a conversation on request (/forget)."""

@@ -1,0 +1,85 @@
+"""The client of the conversation server (CONTRACT.md section 4: Rasa's REST channel).
+
+Front ends relay what a person says and get the bot's replies back. Every way this can fail
+(server down, slow, broken) becomes one exception, so a front end has exactly one place to turn
+a failure into an apology instead of silence.
+"""
+from __future__ import annotations
+
+import os
+
+import httpx
+
+DEFAULT_URL = "http://127.0.0.1:5005"
+DEFAULT_TIMEOUT = 30.0
+
+
+class ConversationError(Exception):
+    """The conversation server did not give a usable answer."""
+
+
+class ConversationUnavailable(ConversationError):
+    """The server could not be reached, took too long, or failed (5xx): try again later."""
+
+
+def server_url(environ=os.environ) -> str:
+    return (environ.get("ZHUCAN_SERVER_URL") or DEFAULT_URL).rstrip("/")
+
+
+def server_timeout(environ=os.environ) -> float:
+    raw = environ.get("ZHUCAN_SERVER_TIMEOUT")
+    if not raw:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"ZHUCAN_SERVER_TIMEOUT={raw!r} is not a number of seconds") from None
+    if value <= 0:
+        raise ValueError(f"ZHUCAN_SERVER_TIMEOUT={raw!r} must be more than 0 seconds")
+    return value
+
+
+class ConversationClient:
+    """Talks to the Rasa server: `send` a message, `forget` a conversation.
+
+    `sender` is whatever opaque id the front end chose; this client never sees who it stands for.
+    """
+
+    def __init__(self, base_url: str | None = None, timeout: float | None = None,
+                 client: httpx.AsyncClient | None = None):
+        self.base_url = (base_url or server_url()).rstrip("/")
+        self.timeout = timeout if timeout is not None else server_timeout()
+        self._client = client or httpx.AsyncClient(timeout=httpx.Timeout(self.timeout))
+        self._owns_client = client is None
+
+    async def _post(self, path: str, payload: dict):
+        try:
+            response = await self._client.post(self.base_url + path, json=payload)
+        except httpx.TimeoutException as exc:
+            raise ConversationUnavailable(f"timed out after {self.timeout:g} s") from exc
+        except httpx.HTTPError as exc:  # connection refused, reset, DNS, protocol errors
+            raise ConversationUnavailable(f"cannot reach the server: {type(exc).__name__}") from exc
+        if response.status_code >= 500:
+            raise ConversationUnavailable(f"server error {response.status_code}")
+        if response.status_code >= 400:
+            raise ConversationError(f"request refused: {response.status_code}")
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ConversationError("the answer is not JSON") from exc
+
+    async def send(self, sender: str, text: str) -> list[dict]:
+        """The bot's replies to `text`, in order: dicts with "text", "buttons", "custom"."""
+        replies = await self._post("/webhooks/rest/webhook", {"sender": sender, "message": text})
+        if not isinstance(replies, list) or not all(isinstance(r, dict) for r in replies):
+            raise ConversationError("the answer is not a list of messages")
+        return replies
+
+    async def forget(self, sender: str) -> bool:
+        """Delete everything the server holds about `sender`; True only if it says it did."""
+        answer = await self._post("/webhooks/zhucan/forget", {"sender": sender})
+        return isinstance(answer, dict) and answer.get("forgotten") is True
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self._client.aclose()

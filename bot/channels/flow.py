@@ -1,0 +1,103 @@
+"""Flow control for a chat front end: each chat in order, many chats at once, no flooding.
+
+A person who sends three messages quickly must get the answers in the order asked, or the
+dialogue makes no sense; but one person waiting for a slow answer must not hold up everyone
+else. `ChatOrder` gives both inside python-telegram-bot's update processing, and `RateLimiter`
+stops one sender from taking the conversation server for themselves.
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from typing import Any, Awaitable, Hashable
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+
+def chat_key(update: object) -> Hashable | None:
+    if isinstance(update, Update) and update.effective_chat is not None:
+        return update.effective_chat.id
+    return None
+
+
+class ChatOrder(BaseUpdateProcessor):
+    """Runs updates of different chats concurrently and the updates of one chat one at a time,
+    in the order they arrived.
+
+    python-telegram-bot starts one task per update, in arrival order, and each task reaches
+    `do_process_update` without pausing. Here it joins the end of its chat's queue (an Event
+    per update, awaited by the next one) before its first pause, so arrival order is kept.
+    The number of updates *running* is limited by `max_running`; PTB's own limit, which also
+    counts updates waiting for their turn, is set much higher so that one busy chat cannot
+    use up the slots of the others.
+    """
+
+    def __init__(self, max_running: int = 64, max_waiting: int = 10_000):
+        super().__init__(max_waiting)
+        self._running = asyncio.Semaphore(max_running)
+        self._tails: dict[Hashable, asyncio.Event] = {}
+        self.max_running = max_running
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = chat_key(update)
+        previous = self._tails.get(key) if key is not None else None
+        done = asyncio.Event()
+        if key is not None:
+            self._tails[key] = done
+        started = False
+        try:
+            if previous is not None:
+                await previous.wait()
+            async with self._running:
+                started = True
+                await coroutine
+        finally:
+            done.set()
+            if key is not None and self._tails.get(key) is done:
+                del self._tails[key]
+            if not started and inspect.iscoroutine(coroutine):
+                coroutine.close()  # cancelled while waiting: never awaited, so close it
+
+    async def initialize(self) -> None:
+        """Nothing to set up: queues are created per chat as updates arrive."""
+
+    async def shutdown(self) -> None:
+        self._tails.clear()
+
+
+class RateLimiter:
+    """A token bucket per sender: `count` messages per `seconds`, refilled continuously.
+
+    `check` answers "ok" (relay it), "notify" (first message over the limit: tell the person
+    once) or "drop" (further messages over the limit: ignore them until the bucket refills).
+    """
+
+    def __init__(self, count: int = 8, seconds: float = 30.0, clock=time.monotonic):
+        self.count, self.rate, self.clock = count, count / seconds, clock
+        self._buckets: dict[Hashable, list] = {}  # key -> [tokens, last time, notified]
+
+    def check(self, key: Hashable) -> str:
+        now = self.clock()
+        tokens, last, notified = self._buckets.get(key, (self.count, now, False))
+        tokens = min(self.count, tokens + (now - last) * self.rate)
+        if tokens >= 1:
+            self._buckets[key] = [tokens - 1, now, False]
+            verdict = "ok"
+        else:
+            self._buckets[key] = [tokens, now, True]
+            verdict = "drop" if notified else "notify"
+        if len(self._buckets) > 10_000:
+            self._prune(now)
+        return verdict
+
+    def forget(self, key: Hashable) -> None:
+        self._buckets.pop(key, None)
+
+    def _prune(self, now: float) -> None:
+        """Drop buckets that have refilled completely: they hold nothing worth keeping."""
+        full = [k for k, (tokens, last, _) in self._buckets.items()
+                if tokens + (now - last) * self.rate >= self.count]
+        for key in full:
+            del self._buckets[key]
