@@ -1,0 +1,1 @@
+"""The rule base (programs/*.yaml) and the engine that answers from it."""
