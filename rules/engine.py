@@ -79,7 +79,8 @@ def stack(program: Program, region: str | None, as_of: date) -> list[Layer]:
     return out
 
 
-def decision_list(layers: list[Layer], as_of: date) -> tuple[list[Item], list[Item]]:
+def decision_list(layers: list[Layer], as_of: date, program: Program | None = None
+                  ) -> tuple[list[Item], list[Item]]:
     """(items, guards): the ordered decision list, and the exceptions that may take a grant away."""
     def in_force(cases):
         return [c for c in cases if c.since is None or c.since <= as_of]
@@ -92,8 +93,8 @@ def decision_list(layers: list[Layer], as_of: date) -> tuple[list[Item], list[It
     fallback = next((layer for layer in layers if layer.otherwise), None)
     if fallback:
         items.append(Item(ALWAYS, fallback.otherwise, fallback, "otherwise"))
-    elif layers:  # only a local rule is in force yet: outside its cases, nothing applies
-        items.append(Item(ALWAYS, not_in_force(layers[0].program, as_of), layers[-1], "otherwise"))
+    elif layers and program:  # only a local rule is in force yet: outside its cases, nothing applies
+        items.append(Item(ALWAYS, not_in_force(program, as_of), layers[-1], "not_in_force"))
     guards = [Item(c.when, c.outcome, layer, "unless", c.unknown_note)
               for layer in layers for c in in_force(layer.unless)]
     return items, guards
@@ -202,7 +203,7 @@ def evaluate_program(program: Program, profile: dict, as_of: date) -> Result:
     if len(verdicts) == 1:
         return _settled(program, profile, as_of, outcome)
     missing = sorted(outcome.waiting, key=lambda f: list(FACTS).index(f))
-    scores = {f: _settling_score(program, profile, as_of, f) for f in missing}
+    scores = {f: _settling_score(program, profile, as_of, f, len(missing)) for f in missing}
     missing.sort(key=lambda f: (-scores[f], list(FACTS).index(f)))
     return _need_info(program, profile, as_of, outcome, missing, scores)
 
@@ -242,7 +243,7 @@ def _stack(program: Program, region: str | None, as_of: date) -> list[Layer]:
 
 @lru_cache(maxsize=4096)
 def _decision_list(program: Program, region: str | None, as_of: date) -> tuple[list[Item], list[Item]]:
-    return decision_list(_stack(program, region, as_of), as_of)
+    return decision_list(_stack(program, region, as_of), as_of, program)
 
 
 def region_domain(program: Program) -> list[str]:
@@ -267,14 +268,20 @@ def fact_domain(program: Program, fact: str) -> tuple:
     return tuple(sorted(points))
 
 
-def _settling_score(program: Program, profile: dict, as_of: date, fact: str) -> float:
-    """The share of a fact's values that would settle the verdict on their own."""
+def _settling_score(program: Program, profile: dict, as_of: date, fact: str, missing: int) -> float:
+    """How much of what is left to ask a fact's answer settles, on average over its possible values:
+    1.0 when every answer settles the verdict, less when some answers leave other questions open."""
     values = fact_domain(program, fact)
-    settled = 0
+    if not values:
+        return 0.0
+    total = 0.0
     for value in values:
-        branches = _possible(program, {**profile, fact: value}, as_of).branches
-        settled += len({b.item.outcome.verdict for b in branches}) == 1
-    return settled / len(values) if values else 0.0
+        after = _possible(program, {**profile, fact: value}, as_of)
+        if len({b.item.outcome.verdict for b in after.branches}) == 1:
+            total += 1.0
+        else:
+            total += max(0, missing - len(after.waiting)) / missing
+    return total / len(values)
 
 
 # --- explanations -----------------------------------------------------------------------------
@@ -323,9 +330,8 @@ def _settled(program: Program, profile: dict, as_of: date, possible: Possible) -
 
 
 @lru_cache(maxsize=64)
-def not_in_force(program_id: str, as_of: date) -> Outcome:
+def not_in_force(program: Program, as_of: date) -> Outcome:
     """The outcome for a date before the national rule of a programme was in force."""
-    program = load_programs()[program_id]
     first = min((layer for layer in program.layers if layer.place == NATIONAL),
                 key=lambda layer: layer.valid_from or date.min)
     outcomes = [r.outcome for r in first.requires] + [c.outcome for c in first.cases]
@@ -338,7 +344,7 @@ def not_in_force(program_id: str, as_of: date) -> Outcome:
 
 def _not_yet(program: Program, as_of: date) -> Result:
     """A date before the programme existed anywhere: nobody could get it then."""
-    outcome = not_in_force(program.id, as_of)
+    outcome = not_in_force(program, as_of)
     return Result(program.id, "ineligible", [], [outcome.reason], [_source(c) for c in outcome.cites], "current",
                   outcome.figures({}))
 
@@ -373,7 +379,7 @@ def next_question(results: Iterable[Result]) -> str | None:
     total: dict[str, float] = {}
     for result in results:
         for fact, score in result.scores.items():
-            total[fact] = total.get(fact, 0.0) + score + 0.01  # +: being needed at all counts
+            total[fact] = total.get(fact, 0.0) + score
     if not total:
         return None
     order = list(FACTS)

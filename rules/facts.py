@@ -36,6 +36,18 @@ class Fact:
             return "allowed: " + ", ".join(self.values)
         return "allowed: a 6-digit administrative division code or a place name"
 
+    def allowed_zh(self) -> str:
+        """What a person may answer, in Chinese, for a question asked again."""
+        if self.kind == "bool":
+            return "请回答 是 或 否"
+        if self.kind == "int":
+            return f"请说一个{self.low}到{self.high}之间的整数"
+        if self.kind == "enum":
+            from knowledge.lexicon import lexicon
+
+            return "可以说：" + "、".join(lexicon().label(self.name, v) for v in self.values)
+        return "请说省、市或区县的名称"
+
     def domain(self) -> tuple:
         """Every value a finite fact can take (for working out which questions settle a verdict)."""
         if self.kind == "bool":

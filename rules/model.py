@@ -225,6 +225,25 @@ class Program:
     path: Path = field(compare=False, default=Path())
 
 
+KEYS = {
+    "layer": {"place", "doc", "valid_from", "valid_to", "requires", "unless", "cases", "otherwise", "notes"},
+    "requires": {"if", "else", "cite"},
+    "case": {"when", "verdict", "reason", "cite", "details", "ask", "since", "unknown_note"},
+    "otherwise": {"verdict", "reason", "cite", "details", "ask"},
+    "note": {"text", "cite", "shown_with"},
+}
+
+
+def _keys(raw: Any, kind: str, where: str) -> dict:
+    """A mapping with only the keys its kind allows: a typo is an error, never silently ignored."""
+    if not isinstance(raw, dict):
+        raise RuleError(f"{where}: expected a mapping, got {raw!r}")
+    unknown = set(map(str, raw)) - KEYS[kind]
+    if unknown:
+        raise RuleError(f"{where}: unknown key(s) {sorted(unknown)}; allowed: {sorted(KEYS[kind])}")
+    return raw
+
+
 def _cites(raw: Any, where: str) -> tuple[Cite, ...]:
     if raw is None:
         return ()
@@ -282,6 +301,7 @@ def load_program(path: Path, documents: dict | None = None) -> Program:
     layers = []
     for i, lr in enumerate(raw["layers"]):
         where = f"{path.name} layer {i + 1}"
+        _keys(lr, "layer", where)
         doc = lr.get("doc")
         if doc not in documents:
             raise RuleError(f"{where}: unknown document {doc!r}")
@@ -294,14 +314,16 @@ def load_program(path: Path, documents: dict | None = None) -> Program:
             valid_from=_date(lr.get("valid_from", d.valid_from), where),
             valid_to=_date(lr.get("valid_to", d.valid_to), where),
             requires=tuple(
-                Requirement(parse_condition(r["if"], f"{where} requires {j + 1}"),
+                Requirement(parse_condition(_keys(r, "requires", f"{where} requires {j + 1}")["if"],
+                                            f"{where} requires {j + 1}"),
                             _outcome(r, f"{where} requires {j + 1}", "ineligible"))
                 for j, r in enumerate(lr.get("requires") or [])),
             unless=tuple(_case(c, f"{where} unless {j + 1}") for j, c in enumerate(lr.get("unless") or [])),
             cases=tuple(_case(c, f"{where} case {j + 1}") for j, c in enumerate(lr.get("cases") or [])),
-            otherwise=_outcome(lr["otherwise"], f"{where} otherwise") if lr.get("otherwise") else None,
-            notes=tuple(Note(n["text"].strip(), _cites(n.get("cite"), f"{where} note {j + 1}"),
-                             tuple(n.get("on") or VERDICTS))
+            otherwise=(_outcome(_keys(lr["otherwise"], "otherwise", f"{where} otherwise"), f"{where} otherwise")
+                       if lr.get("otherwise") else None),
+            notes=tuple(Note(_keys(n, "note", f"{where} note {j + 1}")["text"].strip(), _cites(n.get("cite"), f"{where} note {j + 1}"),
+                             tuple(n.get("shown_with") or VERDICTS))
                         for j, n in enumerate(lr.get("notes") or [])),
             where=where,
         ))
@@ -310,6 +332,7 @@ def load_program(path: Path, documents: dict | None = None) -> Program:
 
 
 def _case(raw: dict, where: str) -> Case:
+    _keys(raw, "case", where)
     if "when" not in raw:
         raise RuleError(f"{where}: a case needs 'when'")
     return Case(parse_condition(raw["when"], where), _outcome(raw, where), _date(raw.get("since"), where),
