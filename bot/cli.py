@@ -1,0 +1,252 @@
+"""zhucan: disability benefits, explained.
+
+  zhucan check PROFILE.json          is this person eligible, and why (--json for machines)
+  zhucan check --region 太原 --grade 1 --category physical --certificate yes
+  zhucan screen REGISTRY.csv --out results.db
+                                     a whole registry: who is entitled but not yet receiving
+  zhucan ask                         answer the questions the rules need, one at a time
+  zhucan rules lint                  check every rule against its source
+  zhucan sources search 渐退期        find the clauses of the source documents
+  zhucan kb build                    build the SQLite knowledge base
+  zhucan chat | serve | telegram     talk to the bot (terminal, REST server, Telegram)
+
+Imports stay lazy: `zhucan check` must answer in well under half a second.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+
+# Options that name a profile fact, with the short forms a caseworker would type.
+FACT_OPTIONS = {
+    "region": ["--region"],
+    "age": ["--age"],
+    "has_certificate": ["--certificate", "--has-certificate"],
+    "disability_category": ["--category", "--disability-category"],
+    "disability_grade": ["--grade", "--disability-grade"],
+    "autism": ["--autism"],
+    "needs_long_term_care": ["--care", "--needs-long-term-care"],
+    "household": ["--household"],
+    "in_welfare_institution": ["--welfare-institution", "--in-welfare-institution"],
+    "orphan": ["--orphan"],
+    "employed": ["--employed"],
+    "exit_cause": ["--exit-cause"],
+    "income_above_line": ["--income-above-line"],
+    "months_above_line": ["--months-above-line"],
+    "months_employed": ["--months-employed"],
+}
+YES = {"yes", "y", "true", "1", "是", "有", "对"}
+NO = {"no", "n", "false", "0", "否", "没有", "无", "不是"}
+
+
+class UsageError(Exception):
+    """Bad input from the command line: exit 2 with this message."""
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
+
+
+def option_value(fact: str, text: str):
+    """A typed option value in the profile's own type; Chinese words are looked up in the lexicon."""
+    from rules.facts import FACTS, ProfileError
+
+    kind = FACTS[fact].kind
+    raw = text.strip()
+    if kind == "bool":
+        if raw.lower() in YES:
+            return True
+        if raw.lower() in NO:
+            return False
+        raise ProfileError(fact, text, "allowed: yes or no (是/否)")
+    if kind == "int":
+        from knowledge.textnorm import parse_number
+
+        value = parse_number(raw.rstrip("岁级个月"))
+        if value is None:
+            raise ProfileError(fact, text, FACTS[fact].allowed())
+        return value
+    if kind == "enum" and raw not in FACTS[fact].values:
+        from knowledge.lexicon import lexicon
+
+        found = lexicon().lookup(fact, raw)
+        return found if found is not None else raw
+    return raw
+
+
+def read_profile(args) -> dict:
+    from rules.facts import validate_profile
+
+    data: dict = {}
+    if args.profile:
+        try:
+            text = sys.stdin.read() if args.profile == "-" else open(args.profile, encoding="utf-8").read()
+        except OSError as err:
+            raise UsageError(f"cannot read profile {args.profile}: {err.strerror}") from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise UsageError(f"profile {args.profile} is not valid JSON: {err.msg} at line {err.lineno}") from None
+        if not isinstance(data, dict):
+            raise UsageError("profile: a profile is a JSON object of facts, e.g. {\"age\": 5}")
+    for fact in FACT_OPTIONS:
+        value = getattr(args, fact, None)
+        if value is not None:
+            data[fact] = option_value(fact, value)
+    return validate_profile(data)
+
+
+def cmd_check(args) -> int:
+    from rules.engine import evaluate
+
+    profile = read_profile(args)
+    report = evaluate(profile, args.program or None, args.as_of).to_json()
+    if args.json:
+        json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        from bot.render import render_report
+
+        print(render_report(report))
+    return 0
+
+
+def cmd_screen(args) -> int:
+    from bot.screen import screen
+
+    return screen(args.registry, args.out, args.as_of, args.program or None, progress=not args.quiet)
+
+
+def cmd_ask(args) -> int:
+    from bot.ask import ask_loop
+
+    return ask_loop(args.as_of, args.program or None)
+
+
+def cmd_lint(args) -> int:
+    from rules.lint import lint
+
+    problems = lint()
+    for p in problems:
+        print(p, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    print("rules lint: every quote found, no conflicts, no gaps")
+    return 0
+
+
+def cmd_sources_search(args) -> int:
+    from knowledge.kb import search
+
+    hits = search(" ".join(args.query), db_path=args.db, limit=args.limit)
+    if not hits:
+        print("没有找到相关条文。")
+        return 1
+    for hit in hits:
+        print(f"{hit['title']} {hit['section']}\n{hit['text']}\n")
+    return 0
+
+
+def cmd_kb_build(args) -> int:
+    from knowledge.kb import build
+
+    path = build(args.db)
+    print(f"knowledge base written to {path}")
+    return 0
+
+
+def _delegate(module: str, name: str = "main"):
+    def run(args) -> int:
+        import importlib
+
+        return importlib.import_module(module).__dict__[name](args.rest)
+
+    return run
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zhucan", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = sub.add_parser("check", help="is this person eligible, and why",
+                           description="Answer every programme (or those named) for one person. Facts come "
+                                       "from a JSON profile (CONTRACT.md section 1) and/or options; options win.")
+    check.add_argument("profile", nargs="?", help="a JSON file, or - for standard input")
+    check.add_argument("--json", action="store_true", help="print the verdict JSON of CONTRACT.md section 3")
+    _common(check)
+    facts = check.add_argument_group("facts", "each also accepts Chinese words: --category 肢体 --household 低保")
+    for fact, flags in FACT_OPTIONS.items():
+        facts.add_argument(*flags, dest=fact, metavar="VALUE")
+    check.set_defaults(run=cmd_check)
+
+    screen = sub.add_parser("screen", help="screen a whole registry (CSV) into SQLite",
+                            description="One row per person and programme with the verdict and its reasons. "
+                                        "Columns are profile keys (plus an optional person id column 'id'); "
+                                        "bad rows are reported with their line number and skipped.")
+    screen.add_argument("registry", help="a CSV file with a header row of profile keys")
+    screen.add_argument("--out", required=True, help="the SQLite file to write (table results)")
+    screen.add_argument("--quiet", action="store_true", help="no progress bar")
+    _common(screen)
+    screen.set_defaults(run=cmd_screen)
+
+    ask = sub.add_parser("ask", help="answer the questions the rules need, one at a time")
+    _common(ask)
+    ask.set_defaults(run=cmd_ask)
+
+    rules = sub.add_parser("rules", help="the rule base").add_subparsers(dest="what", required=True)
+    rules.add_parser("lint", help="every quote in its clause, no conflicts, no gaps").set_defaults(run=cmd_lint)
+
+    sources = sub.add_parser("sources", help="the source documents").add_subparsers(dest="what", required=True)
+    search = sources.add_parser("search", help="full-text search of the clauses (Chinese is segmented)")
+    search.add_argument("query", nargs="+")
+    search.add_argument("--db", default=None, help="knowledge base (default: knowledge/zhucan.db, built if missing)")
+    search.add_argument("--limit", type=int, default=10)
+    search.set_defaults(run=cmd_sources_search)
+
+    kb = sub.add_parser("kb", help="the SQLite knowledge base").add_subparsers(dest="what", required=True)
+    kb_build = kb.add_parser("build", help="(re)build it from the sources, rules, gazetteer and lexicon")
+    kb_build.add_argument("--db", default=None)
+    kb_build.set_defaults(run=cmd_kb_build)
+
+    for name, module, text in (("chat", "bot.chat", "talk to the bot in the terminal"),
+                               ("serve", "bot.serve", "the REST server of CONTRACT.md section 4"),
+                               ("telegram", "bot.channels.telegram", "the Telegram front end")):
+        p = sub.add_parser(name, help=text, add_help=False)
+        p.add_argument("rest", nargs=argparse.REMAINDER)
+        p.set_defaults(run=_delegate(module))
+    return parser
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD", help="the date to answer for (default: today)")
+    p.add_argument("--program", action="append", metavar="ID",
+                   help="a programme id (repeatable): living_subsidy care_subsidy dibao_gradual_exit "
+                        "child_rehab_aid dibao_individual; default all")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from rules.engine import UnknownProgram
+    from rules.facts import ProfileError
+
+    args = build_parser().parse_args(argv)
+    if getattr(args, "as_of", 0) is None:
+        args.as_of = date.today()
+    try:
+        return args.run(args)
+    except ProfileError as err:
+        print(f"zhucan: bad profile: {err}", file=sys.stderr)
+        return 2
+    except (UsageError, UnknownProgram) as err:
+        print(f"zhucan: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

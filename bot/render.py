@@ -1,0 +1,73 @@
+"""Verdicts as accessible plain text: the conclusion first, short sentences, no symbols.
+
+Shared by the caseworker's command line, the chat and Telegram, so that a verdict reads the same
+everywhere. Nothing here uses Markdown, tables, emoji or decorative symbols: screen readers read
+every character aloud.
+"""
+from __future__ import annotations
+
+from rules.explain import grade_zh, zh_date  # noqa: F401  (grade_zh re-exported for the chat)
+from rules.facts import FACTS
+
+LIMIT = 500
+
+
+def _title(program: str) -> str:
+    from rules.model import load_programs
+
+    return load_programs()[program].title
+
+
+def headline(result: dict) -> str:
+    """The verdict in one sentence."""
+    title = _title(result["program"])
+    verdict = result["verdict"]
+    if verdict == "eligible":
+        return f"{title}：按规定符合条件，可以申请，最后由经办部门审核决定。"
+    if verdict == "ineligible":
+        return f"{title}：按规定不符合条件。"
+    if verdict == "refer":
+        return f"{title}：要由当地决定，需要向当地询问。"
+    missing = "、".join(FACTS[f].label for f in result.get("missing", [])[:3])
+    return f"{title}：还需要知道{missing}，才能判断。"
+
+
+def figures(details: dict) -> list[str]:
+    out = []
+    if "amount_yuan_per_month" in details:
+        when = details.get("amount_as_of")
+        out.append(f"标准是每人每月{details['amount_yuan_per_month']}元"
+                   + (f"，这是{zh_date(when)}公布的标准，之后可能调整过。" if when else "。"))
+    phase = details.get("phase")
+    if phase == "full":
+        out.append("现在是渐退期的前一阶段，低保待遇不变。")
+    elif phase == "half":
+        out.append("现在是渐退期的后一阶段，按一半发放。")
+    if details.get("months_left") and details.get("months_total"):
+        out.append(f"渐退期一共{details['months_total']}个月，还剩{details['months_left']}个月。")
+    if "months_max" in details and "months_total" not in details:
+        out.append(f"国家规定渐退期原则上不超过{details['months_max']}个月。")
+    return out
+
+
+def source_line(source: dict) -> str:
+    return f"依据：{source['title']}{source['section']}，原文：“{source['quote']}”。"
+
+
+def render_result(result: dict, with_sources: bool = True, with_apply: bool = True) -> str:
+    """One programme's answer as one or more short paragraphs (each under LIMIT characters)."""
+    lines = [headline(result)]
+    lines += result.get("reasons", [])
+    lines += figures(result.get("details", {}))
+    if with_sources and result.get("sources"):
+        lines.append(source_line(result["sources"][0]))
+    if with_apply and result["verdict"] in ("eligible", "refer") and result.get("details", {}).get("apply"):
+        lines.append("怎么申请：" + result["details"]["apply"])
+    return "\n".join(lines)
+
+
+def render_report(report: dict, with_sources: bool = True) -> str:
+    """Every programme of a check, most useful first: what they can get, then what needs asking."""
+    order = {"eligible": 0, "refer": 1, "need_info": 2, "ineligible": 3}
+    results = sorted(report["results"], key=lambda r: order[r["verdict"]])
+    return "\n\n".join(render_result(r, with_sources) for r in results)
