@@ -57,6 +57,9 @@ def screen(registry: str, out: str, as_of: date, programs: list[str] | None = No
         print(f"zhucan: cannot read {registry}: {err.strerror}", file=sys.stderr)
         return 2
     db = sqlite_utils.Database(out, recreate=True)
+    db["results"].create({"line": int, "person": str, "program": str, "verdict": str, "receiving": bool,
+                          "missing": str, "reasons": str, "source_status": str, "sources": str, "details": str})
+    db["errors"].create({"line": int, "id": str, "field": str, "value": str, "message": str})
     results, errors, rows_ok = [], [], 0
     with handle, tqdm(desc="screening", unit=" people", disable=not progress, file=sys.stderr) as bar:
         reader = csv.DictReader(handle)
@@ -85,11 +88,8 @@ def screen(registry: str, out: str, as_of: date, programs: list[str] | None = No
             if len(results) >= BATCH:
                 db["results"].insert_all(results, batch_size=BATCH)
                 results.clear()
-    if results or "results" not in db.table_names():
-        db["results"].insert_all(results, columns={"line": int, "person": str, "program": str, "verdict": str,
-                                                   "receiving": bool, "missing": str, "reasons": str,
-                                                   "source_status": str, "sources": str, "details": str})
-    db["errors"].insert_all(errors, columns={"line": int, "id": str, "field": str, "value": str, "message": str})
+    db["results"].insert_all(results, batch_size=BATCH)
+    db["errors"].insert_all(errors)
     db["results"].create_index(["program", "verdict"], if_not_exists=True)
     db.create_view("unclaimed", "select * from results where verdict = 'eligible' and not receiving",
                    replace=True)

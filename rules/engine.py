@@ -236,24 +236,43 @@ def _possible(program: Program, profile: dict, as_of: date) -> Possible:
     return Possible(branches, waiting, _stack(program, None, as_of))
 
 
-@lru_cache(maxsize=4096)
+# Keyed by programme id, not by the Program itself: hashing a deep frozen dataclass on every call cost
+# more than the evaluation (a rule base is loaded once per process).
+_STACKS: dict = {}
+_PLANS: dict = {}
+
+
 def _stack(program: Program, region: str | None, as_of: date) -> list[Layer]:
-    return stack(program, region, as_of)
+    key = (program.id, id(program), region, as_of)
+    if key not in _STACKS:
+        _STACKS[key] = stack(program, region, as_of)
+    return _STACKS[key]
 
 
-@lru_cache(maxsize=4096)
 def _decision_list(program: Program, region: str | None, as_of: date) -> tuple[list[Item], list[Item]]:
-    return decision_list(_stack(program, region, as_of), as_of, program)
+    key = (program.id, id(program), region, as_of)
+    if key not in _PLANS:
+        _PLANS[key] = decision_list(_stack(program, region, as_of), as_of, program)
+    return _PLANS[key]
 
 
 def region_domain(program: Program) -> list[str]:
     return [NATIONAL] + sorted({layer.place for layer in program.layers} - {NATIONAL})
 
 
-@lru_cache(maxsize=64)
 def fact_domain(program: Program, fact: str) -> tuple:
     """The values worth trying for a fact: its finite values, or the edges around every threshold
     the programme's conditions use (age 6/7, months 5/6/7 …)."""
+    key = (program.id, id(program), fact)
+    if key not in _DOMAINS:
+        _DOMAINS[key] = _fact_domain(program, fact)
+    return _DOMAINS[key]
+
+
+_DOMAINS: dict = {}
+
+
+def _fact_domain(program: Program, fact: str) -> tuple:
     if fact == "region":
         return tuple(region_domain(program))
     spec = FACTS[fact]
@@ -286,6 +305,7 @@ def _settling_score(program: Program, profile: dict, as_of: date, fact: str, mis
 
 # --- explanations -----------------------------------------------------------------------------
 
+@lru_cache(maxsize=1)
 def _documents():
     from knowledge.sources import load_documents
 
@@ -293,8 +313,13 @@ def _documents():
 
 
 def _source(cite) -> dict:
+    return dict(_source_of(cite))
+
+
+@lru_cache(maxsize=1024)
+def _source_of(cite) -> tuple:
     doc = _documents()[cite.doc]
-    return {"doc": cite.doc, "title": doc.citation(), "section": cite.section, "quote": cite.quote}
+    return (("doc", cite.doc), ("title", doc.citation()), ("section", cite.section), ("quote", cite.quote))
 
 
 def _ordered(facts: Iterable[str]) -> list[str]:
@@ -329,7 +354,6 @@ def _settled(program: Program, profile: dict, as_of: date, possible: Possible) -
     return Result(program.id, outcome.verdict, [], reasons, sources, status, details)
 
 
-@lru_cache(maxsize=64)
 def not_in_force(program: Program, as_of: date) -> Outcome:
     """The outcome for a date before the national rule of a programme was in force."""
     first = min((layer for layer in program.layers if layer.place == NATIONAL),
