@@ -1,0 +1,137 @@
+"""The lexicon: every domain term once, checked against the facts and programmes it names."""
+import pytest
+
+from knowledge.lexicon import Lexicon, Term, lexicon
+from rules.facts import FACTS
+
+PROGRAMS = {"living_subsidy": "困难残疾人生活补贴", "care_subsidy": "重度残疾人护理补贴"}
+
+
+@pytest.fixture(scope="module")
+def lex():
+    return lexicon()
+
+
+@pytest.mark.parametrize("kind,text,value", [
+    ("household", "吃低保", "dibao"), ("household", "低保户", "dibao"), ("household", "最低生活保障", "dibao"),
+    ("household", "低保边缘", "low_income"), ("household", "边缘户", "low_income"), ("household", "低边", "low_income"),
+    ("household", "五保户", "tekun"), ("household", "特困供养", "tekun"), ("household", "普通家庭", "none"),
+    ("disability_category", "看不见", "vision"), ("disability_category", "盲人", "vision"),
+    ("disability_category", "眼睛看不见", "vision"), ("disability_category", "耳聋", "hearing"),
+    ("disability_category", "听不见", "hearing"), ("disability_category", "哑巴", "speech"),
+    ("disability_category", "不会说话", "speech"), ("disability_category", "瘫痪", "physical"),
+    ("disability_category", "坐轮椅", "physical"), ("disability_category", "腿脚不方便", "physical"),
+    ("disability_category", "截肢", "physical"), ("disability_category", "智障", "intellectual"),
+    ("disability_category", "精神分裂", "mental"), ("disability_category", "多重残疾", "multiple"),
+    ("disability_category", "肢体", "physical"),
+    ("disability_grade", "一级", 1), ("disability_grade", "2级", 2), ("disability_grade", "三级残疾", 3),
+    ("disability_grade", "四级", 4),
+    ("autism", "自闭症", True), ("autism", "孤独症", True),
+    ("has_certificate", "残疾证", True), ("needs_long_term_care", "卧床", True),
+    ("in_welfare_institution", "福利院", True), ("orphan", "孤儿", True), ("employed", "上班", True),
+    ("exit_cause", "找到工作", "employment"), ("exit_cause", "做生意", "self_employment"),
+    ("exit_cause", "个体户", "self_employment"), ("exit_cause", "打工", "employment"),
+    ("programs", "护理补贴", "care_subsidy"), ("programs", "护理费", "care_subsidy"),
+    ("programs", "重残护理补贴", "care_subsidy"), ("programs", "生活补贴", "living_subsidy"),
+    ("programs", "困难补贴", "living_subsidy"), ("programs", "渐退期", "dibao_gradual_exit"),
+    ("programs", "康复救助", "child_rehab_aid"), ("programs", "孩子康复", "child_rehab_aid"),
+    ("programs", "单人户", "dibao_individual"), ("programs", "单独申请低保", "dibao_individual"),
+    ("programs", "两项补贴", ("living_subsidy", "care_subsidy")),
+    ("subject", "我爸", "father"), ("subject", "俺娘", "mother"), ("subject", "闺女", "daughter"),
+    ("subject", "老伴", "spouse"), ("subject", "孩子", "child"),
+])
+def test_lookup(lex, kind, text, value):
+    assert lex.lookup(kind, text) == value
+
+
+def test_lookup_normalises_and_misses(lex):
+    assert lex.lookup("programs", "護理補貼") == "care_subsidy"
+    assert lex.lookup("programs", " 护理补贴 ") == "care_subsidy"
+    assert lex.lookup("household", "低　保") == "dibao"
+    assert lex.lookup("household", "火星") is None
+    assert lex.lookup("household", "看不见") is None  # a term of another kind
+    assert lex.lookup("no_such_kind", "低保") is None
+    assert lex.lookup("disability_category", "孤独症") is None  # autism is its own fact
+
+
+def test_labels(lex):
+    assert lex.label("disability_category", "vision") == "视力残疾"
+    assert lex.label("disability_category", "physical") == "肢体残疾"
+    assert lex.label("household", "dibao") == "低保家庭"
+    assert lex.label("disability_grade", 1) == "一级"
+    assert lex.label("programs", "care_subsidy") == "重度残疾人护理补贴"
+    assert lex.label("programs", "living_subsidy") == "困难残疾人生活补贴"
+    assert lex.label("programs", ("living_subsidy", "care_subsidy")) == "残疾人两项补贴"
+    with pytest.raises(KeyError):
+        lex.label("disability_category", "martian")
+
+
+def test_every_contract_value_has_a_label(lex):
+    import yaml
+
+    from rules.model import PROGRAMS_DIR
+
+    for name, fact in FACTS.items():
+        if fact.kind == "enum":
+            for value in fact.values:
+                assert lex.label(name, value), (name, value)
+    for grade in range(1, 5):
+        assert lex.label("disability_grade", grade)
+    programs = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(PROGRAMS_DIR.glob("*.yaml"))]
+    assert {"living_subsidy", "care_subsidy", "dibao_gradual_exit", "child_rehab_aid",
+            "dibao_individual"} <= {p["program"] for p in programs}
+    for p in programs:  # the label is the programme file's title; every programme has words
+        assert lex.label("programs", p["program"]) == p["title"]
+        assert sum(1 for _, kind, value in lex.entries() if kind == "programs" and value == p["program"]) >= 3
+
+
+def test_entries(lex):
+    entries = list(lex.entries())
+    assert len(entries) > 250
+    assert ("吃低保", "household", "dibao") in entries
+    assert ("两项补贴", "programs", ("living_subsidy", "care_subsidy")) in entries
+    assert ("视力残疾", "disability_category", "vision") in entries  # labels are terms too
+    assert set(lex.kinds) >= {"disability_category", "disability_grade", "household", "exit_cause", "programs",
+                              "subject", "autism", "has_certificate", "needs_long_term_care",
+                              "in_welfare_institution", "orphan", "employed"}
+    for term, kind, value in entries:
+        assert lex.lookup(kind, term) == value, term
+    t = lex.term("disability_category", "vision")
+    assert isinstance(t, Term) and t.label == "视力残疾" and "看不见" in t.terms
+
+
+def _lex(data):
+    return Lexicon(data, facts=FACTS, programs=PROGRAMS, source="test")
+
+
+@pytest.mark.parametrize("data,message", [
+    ({"colour": {"red": {"label": "红", "terms": ["红"]}}}, "colour"),
+    ({"disability_category": {"martian": {"label": "火星", "terms": []}}}, "martian"),
+    ({"household": {"rich": {"label": "有钱", "terms": []}}}, "rich"),
+    ({"disability_grade": {5: {"label": "五级", "terms": []}}}, "disability_grade.5"),
+    ({"programs": {"flying_subsidy": {"terms": ["飞行补贴"]}}}, "flying_subsidy"),
+    ({"programs": {"care_subsidy": {"label": "护理", "terms": []}}}, "title"),
+    ({"age": {4: {"label": "四岁", "terms": []}}}, "age"),
+    ({"disability_category": {"vision": {"label": "视力残疾", "terms": ["看不见"]},
+                              "hearing": {"label": "听力残疾", "terms": ["看不见"]}}}, "看不见"),
+    ({"disability_category": {"vision": {"label": "视力残疾", "terms": ["視力"]}}}, "視力"),
+    ({"disability_category": {"vision": {"label": "视力残疾", "terms": ["看 不见"]}}}, "看 不见"),
+    ({"disability_category": {"vision": {"terms": ["看不见"]}}}, "label"),
+    ({"disability_category": {"vision": {"label": "视力残疾", "terms": ["看不见"], "note": "x"}}}, "note"),
+    ({"orphan": {"yes": {"label": "孤儿", "terms": []}}}, "orphan"),
+])
+def test_validation_errors(data, message):
+    with pytest.raises(ValueError, match=message):
+        _lex(data)
+
+
+def test_same_term_in_two_kinds_is_fine():
+    lex = _lex({"employed": {True: {"label": "有工作", "terms": ["上班"]}},
+                "exit_cause": {"employment": {"label": "就业", "terms": ["上班"]}}})
+    assert lex.lookup("employed", "上班") is True and lex.lookup("exit_cause", "上班") == "employment"
+
+
+def test_file_terms_are_unique_within_each_kind(lex):
+    seen = {}
+    for term, kind, value in lex.entries():
+        assert seen.setdefault((kind, term), value) == value
