@@ -23,7 +23,7 @@ def headline(result: dict) -> str:
     title = _title(result["program"])
     verdict = result["verdict"]
     if verdict == "eligible":
-        return f"{title}：按规定符合条件，可以申请，最后由经办部门审核决定。"
+        return f"{title}：按规定符合条件。最后由经办部门审核决定。"
     if verdict == "ineligible":
         return f"{title}：按规定不符合条件。"
     if verdict == "refer":
