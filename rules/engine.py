@@ -19,6 +19,7 @@ from .facts import FACTS
 from .model import (NATIONAL, Atom, Condition, Layer, Op, Outcome, Program, condition_atoms,
                     load_programs)
 
+
 class UnknownProgram(ValueError):
     """A programme id that the rule base does not have."""
 
