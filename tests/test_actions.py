@@ -1,0 +1,343 @@
+"""The custom actions, one at a time, with rasa_sdk's own Tracker and CollectingDispatcher.
+
+No model and no action server: these run in well under a second each. The whole conversations are in
+tests/test_conversation.py.
+"""
+from __future__ import annotations
+
+import asyncio
+import unicodedata
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.form import ASK_ACTIONS, CERTIFICATE_ASSUMED, ValidateProfileForm
+from actions.profile import BadValue, canonical, profile_from_slots, valid_programs
+from actions.verdicts import ActionExplain, ActionGiveVerdicts, ActionReview
+from bot.ask import QUESTIONS
+from bot.text import plain
+from rules.engine import evaluate, next_question
+from rules.explain import describe
+from rules.facts import FACTS
+
+ROOT = Path(__file__).resolve().parents[1]
+DOMAIN = yaml.safe_load((ROOT / "bot" / "domain.yml").read_text(encoding="utf-8"))
+VERDICTS = {"eligible", "ineligible", "need_info", "refer"}
+RESULT_KEYS = {"program", "verdict", "missing", "reasons", "sources", "source_status", "details"}
+TAIYUAN = "140100"
+
+
+def tracker(slots: dict | None = None, given: dict | None = None, intent: str = "inform",
+            entities: list | None = None, in_form: bool = True, requested: str | None = None) -> Tracker:
+    """A tracker as Rasa sends it: `slots` held before this turn, `given` extracted from this turn's
+    message (the SlotSet events at the end, as the form sends its candidates)."""
+    entities = entities or []
+    message = {"intent": {"name": intent, "confidence": 1.0}, "entities": entities, "text": "…"}
+    events = [{"event": "user", "text": "…", "parse_data": message}]
+    if in_form:
+        events += [{"event": "slot", "name": "requested_slot", "value": requested},
+                   {"event": "action", "name": "profile_form"}]
+    values = {name: None for name in DOMAIN["slots"]} | {"requested_slot": requested} | (slots or {})
+    for name, value in (given or {}).items():
+        events.append({"event": "slot", "name": name, "value": value})
+        values[name] = value
+    loop = {"name": "profile_form", "validate": True, "rejected": False} if in_form else {}
+    return Tracker("test", values, message, events, False, None, loop, "action_listen")
+
+
+def run(action, t: Tracker) -> tuple[list[dict], list[dict]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, t, DOMAIN))
+    return events, dispatcher.messages
+
+
+def slot_events(events: list[dict]) -> dict:
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+def texts(messages: list[dict]) -> list[str]:
+    return [m["text"] for m in messages if m.get("text")]
+
+
+def required(slots: dict, programs: list | None = None) -> list[str]:
+    t = tracker({**slots, "programs": programs})
+    return asyncio.run(ValidateProfileForm().required_slots([], CollectingDispatcher(), t, DOMAIN))
+
+
+def assert_readable(text: str) -> None:
+    """Plain text a screen reader reads well: short, nothing to strip, no symbols, no controls."""
+    assert 0 < len(text) <= 500, len(text)
+    assert plain(text) == text, text
+    assert not any(unicodedata.category(ch) in ("So", "Sk", "Cc", "Co") and ch != "\n" for ch in text), text
+    for mark in ("**", "__", "##", "```", "<", ">", "|"):
+        assert mark not in text, (mark, text)
+
+
+# --- the next question ------------------------------------------------------------------------------
+
+def test_required_slots_follow_the_engine():
+    for programs in (None, ["care_subsidy"], ["child_rehab_aid"], ["dibao_gradual_exit"]):
+        expected = next_question(evaluate({}, programs, None).results)
+        assert required({}, programs) == [expected]
+
+
+def test_required_slots_shrink_to_nothing_as_facts_arrive():
+    slots = {"region": TAIYUAN, "disability_category": "physical", "disability_grade": 1}
+    assert required(slots, ["care_subsidy"]) == ["has_certificate"]
+    slots["has_certificate"] = True
+    assert required(slots, ["care_subsidy"]) == ["needs_long_term_care"]
+    slots["needs_long_term_care"] = True
+    assert required(slots, ["care_subsidy"]) == []
+
+
+def test_a_fact_given_is_never_asked_again():
+    person = {"region": TAIYUAN, "age": 40, "has_certificate": True, "disability_category": "physical",
+              "disability_grade": 2, "autism": False, "needs_long_term_care": True, "household": "dibao",
+              "in_welfare_institution": False, "orphan": False, "employed": True, "exit_cause": "employment",
+              "income_above_line": True, "months_above_line": 3, "months_employed": 3}
+    slots: dict = {"age": 40}
+    asked: list[str] = []
+    while True:
+        nxt = required(slots)
+        if not nxt:
+            break
+        (fact,) = nxt
+        assert fact not in slots and fact not in asked, (fact, asked)
+        asked.append(fact)
+        slots[fact] = person[fact]
+    assert "age" not in asked
+    assert all(r.verdict != "need_info" for r in evaluate(slots, None, None).results)
+
+
+# --- validation -------------------------------------------------------------------------------------
+
+def test_values_from_the_nlu_and_forced_ones_become_canonical():
+    assert canonical("has_certificate", "true") is True
+    assert canonical("autism", False) is False
+    assert canonical("age", "4") == 4
+    assert canonical("disability_grade", 3) == 3
+    assert canonical("region", "太原") == TAIYUAN
+    assert canonical("region", TAIYUAN) == TAIYUAN
+    assert canonical("disability_category", "physical") == "physical"
+    assert valid_programs(["living_subsidy+care_subsidy", "nonsense", 7]) == ["living_subsidy", "care_subsidy"]
+
+
+@pytest.mark.parametrize("fact,value,words", [
+    ("age", 200, ["0到120岁", "200岁"]),
+    ("age", "两百岁", ["0到120岁", "200岁"]),
+    ("age", -1, ["0到120岁"]),
+    ("age", 4.5, ["0到120岁"]),
+    ("age", True, ["年龄"]),
+    ("disability_grade", 7, ["一级到四级", "7级"]),
+    ("disability_grade", "7", ["一级到四级", "7级"]),
+    ("disability_category", "飞行", ["残疾类别", "肢体"]),
+    ("household", ["dibao"], ["低保"]),
+    ("months_above_line", 700, ["0到600个月", "700个月"]),
+    ("has_certificate", "也许吧", ["残疾人证"]),
+    ("region", "火星", ["没有找到", "火星"]),
+    ("region", "", ["省、市或区县"]),
+])
+def test_bad_values_are_rejected_with_a_clear_sentence(fact, value, words):
+    with pytest.raises(BadValue) as err:
+        canonical(fact, value)
+    for word in words:
+        assert word in err.value.message
+    assert_readable(err.value.message)
+
+
+@pytest.mark.parametrize("fact,value,words", [
+    ("age", 200, ["年龄要在0到120岁之间", "200岁"]),
+    ("disability_grade", 7, ["一级到四级", "7级"]),
+])
+def test_a_bad_value_gets_a_question_back_and_keeps_every_other_fact(fact, value, words):
+    held = {"region": TAIYUAN, "disability_category": "physical", "has_certificate": True}
+    events, messages = run(ValidateProfileForm(), tracker(held, {fact: value}))
+    slots = slot_events(events)
+    assert slots[fact] is None
+    assert slots["requested_slot"] == fact  # asked again at once
+    assert not any(slots.get(k, v) != v for k, v in held.items())  # nothing else cleared or changed
+    (said,) = texts(messages)
+    assert all(w in said for w in words)
+    # and the question that follows is the fact's own, with its payload
+    _, asked = run(ASK_ACTIONS[fact](), tracker(held))
+    assert texts(asked) == [QUESTIONS[fact]]
+    assert asked[-1]["custom"] == {"ask": fact}
+
+
+def test_an_ambiguous_place_asks_which_one_listing_the_candidates():
+    events, messages = run(ValidateProfileForm(), tracker(
+        {"age": 4}, {"region": "朝阳"}, entities=[{"entity": "region", "value": "朝阳"}]))
+    assert slot_events(events)["region"] is None
+    assert slot_events(events)["requested_slot"] == "region"
+    assert slot_events(events).get("age", 4) == 4
+    (said,) = texts(messages)
+    assert "北京市朝阳区" in said and "辽宁省朝阳市" in said
+    _, asked = run(ASK_ACTIONS["region"](), tracker(
+        {"age": 4}, entities=[{"entity": "region", "value": "朝阳"}]))
+    titles = [b["title"] for b in asked[0]["buttons"]]
+    assert "北京市朝阳区" in titles
+    assert all(b["title"] == b["payload"] for b in asked[0]["buttons"])
+    assert asked[-1]["custom"] == {"ask": "region"}
+
+
+def test_an_unknown_place_suggests_close_names():
+    _, messages = run(ValidateProfileForm(), tracker({}, {"region": "太源"},
+                                                     entities=[{"entity": "region", "value": "太源"}]))
+    (said,) = texts(messages)
+    assert "没有找到“太源”" in said and "山西省太原市" in said
+    _, asked = run(ASK_ACTIONS["region"](), tracker(entities=[{"entity": "region", "value": "太源"}]))
+    assert "山西省太原市" in [b["title"] for b in asked[0]["buttons"]]
+
+
+def test_bad_values_held_from_an_earlier_turn_are_cleared_too():
+    # e.g. forced with /why{"disability_grade": 9}: set outside the form, never validated there
+    events, messages = run(ValidateProfileForm(), tracker({"disability_grade": 9}, {"age": 30}))
+    assert slot_events(events)["disability_grade"] is None
+    assert slot_events(events)["age"] == 30
+    assert any("9级" in t for t in texts(messages))
+
+
+def test_a_grade_means_a_certificate_and_says_so():
+    events, messages = run(ValidateProfileForm(), tracker({}, {"disability_grade": "1"}))
+    assert slot_events(events)["has_certificate"] is True
+    assert CERTIFICATE_ASSUMED in texts(messages)
+    events, _ = run(ValidateProfileForm(), tracker({"has_certificate": False}, {"disability_grade": "1"}))
+    assert "has_certificate" not in slot_events(events)
+
+
+def test_the_programmes_asked_about_and_all_of_them():
+    events, _ = run(ValidateProfileForm(), tracker(
+        given={"programs": ["care_subsidy"]}, intent="ask_eligibility",
+        entities=[{"entity": "program", "value": "care_subsidy"}]))
+    assert slot_events(events)["programs"] == ["care_subsidy"]
+    events, _ = run(ValidateProfileForm(), tracker({"programs": ["care_subsidy"]}, intent="ask_eligibility"))
+    assert slot_events(events)["programs"] is None  # 我能领什么补贴: every programme
+
+
+def test_profile_from_slots_drops_bad_values():
+    profile, bad = profile_from_slots({"age": 200, "disability_grade": "2", "region": "太原"})
+    assert profile == {"disability_grade": 2, "region": TAIYUAN}
+    assert set(bad) == {"age"}
+
+
+# --- the questions ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fact", list(FACTS))
+def test_every_question_is_the_shared_one_with_typeable_buttons_and_the_ask_payload(fact):
+    _, messages = run(ASK_ACTIONS[fact](), tracker())
+    assert messages[0]["text"] == QUESTIONS[fact]
+    assert_readable(messages[0]["text"])
+    for button in messages[0]["buttons"]:
+        assert button["title"] == button["payload"] and not button["payload"].startswith("/")
+    assert messages[-1]["custom"] == {"ask": fact}
+    kind = FACTS[fact].kind
+    if kind in ("bool", "enum") or fact == "disability_grade":
+        assert len(messages[0]["buttons"]) >= 2
+
+
+# --- verdicts, 为什么, 我说了什么 ----------------------------------------------------------------------
+
+EVERY_PROGRAMME = {"region": "崇明", "age": 40, "has_certificate": True, "disability_category": "intellectual",
+                   "disability_grade": 3, "needs_long_term_care": True, "household": "low_income",
+                   "employed": False, "orphan": False}
+
+
+def verdicts(slots: dict) -> tuple[list[dict], list[dict]]:
+    return run(ActionGiveVerdicts(), tracker(slots, in_form=False))
+
+
+def test_verdicts_conclusion_first_plain_short_then_the_results_payload():
+    events, messages = verdicts(EVERY_PROGRAMME)
+    *said, payload = messages
+    results = payload["custom"]["results"]
+    assert [r["program"] for r in results] == [r.program for r in evaluate(
+        profile_from_slots(EVERY_PROGRAMME)[0], None, None).results]
+    for result in results:
+        assert set(result) == RESULT_KEYS
+        assert result["verdict"] in VERDICTS
+        assert all(set(s) >= {"doc", "title", "section", "quote"} for s in result["sources"])
+    for text in texts(said):
+        assert_readable(text)
+    from bot.render import headline
+
+    heads = [headline(r) for r in results]
+    starts = [t for t in texts(said) if any(t.startswith(h) for h in heads)]
+    assert len(starts) == len(results)  # each programme's first message is its conclusion
+    assert slot_events(events)["last_results"] == results
+
+
+def test_one_programme_asked_then_the_others_are_offered():
+    slots = {"region": TAIYUAN, "disability_category": "physical", "disability_grade": 1,
+             "has_certificate": True, "needs_long_term_care": True, "programs": ["care_subsidy"]}
+    _, messages = verdicts(slots)
+    results = [m for m in messages if m.get("custom")][0]["custom"]["results"]
+    assert [(r["program"], r["verdict"]) for r in results] == [("care_subsidy", "eligible")]
+    assert messages[0]["text"].startswith("重度残疾人护理补贴：按规定符合条件")
+    offer = messages[-1]
+    assert offer["buttons"] == [{"title": "我能领什么补贴", "payload": "我能领什么补贴"}]
+
+
+def test_an_expired_plan_is_said_and_where_to_apply():
+    slots = {"region": "呼兰", "household": "dibao", "employed": True, "months_employed": 5,
+             "programs": ["dibao_gradual_exit"]}
+    _, messages = verdicts(slots)
+    said = "".join(texts(messages))
+    assert "已经结束" in said  # the date caveat
+    slots = {"region": TAIYUAN, "disability_category": "physical", "disability_grade": 1,
+             "has_certificate": True, "needs_long_term_care": True, "programs": ["care_subsidy"]}
+    assert "怎么申请" in "".join(texts(verdicts(slots)[1]))
+
+
+def test_verdicts_never_see_a_bad_value():
+    events, messages = verdicts({**EVERY_PROGRAMME, "disability_grade": 7, "age": 200})
+    assert slot_events(events)["disability_grade"] is None and slot_events(events)["age"] is None
+    results = [m for m in messages if m.get("custom")][0]["custom"]["results"]
+    assert all("7级" not in " ".join(r["reasons"]) for r in results)
+
+
+def test_why_quotes_the_sources_of_the_last_verdicts():
+    events, _ = verdicts(EVERY_PROGRAMME)
+    results = slot_events(events)["last_results"]
+    _, messages = run(ActionExplain(), tracker({**EVERY_PROGRAMME, "last_results": results}, intent="why",
+                                               in_form=False))
+    said = "\n".join(texts(messages))
+    for result in results:
+        for reason in result["reasons"]:
+            assert reason in said
+        for source in result["sources"]:
+            assert f"“{source['quote']}”" in said and source["title"] in said
+    for text in texts(messages):
+        assert_readable(text)
+
+
+def test_why_about_one_programme_and_why_with_nothing_yet():
+    events, _ = verdicts(EVERY_PROGRAMME)
+    results = slot_events(events)["last_results"]
+    _, messages = run(ActionExplain(), tracker({"last_results": results}, intent="why", in_form=False,
+                                               entities=[{"entity": "program", "value": "care_subsidy"}]))
+    assert texts(messages)[0].startswith("重度残疾人护理补贴")
+    assert not any(t.startswith("困难残疾人生活补贴") for t in texts(messages))
+    _, messages = run(ActionExplain(), tracker(intent="why", in_form=False))
+    assert "还没有给出过结论" in texts(messages)[0]
+
+
+def test_why_while_a_question_is_open_says_why_it_is_asked():
+    t = tracker({"region": TAIYUAN, "disability_grade": 1, "has_certificate": True,
+                 "programs": ["care_subsidy"]}, intent="why", requested="needs_long_term_care")
+    _, messages = run(ActionExplain(), t)
+    assert "重度残疾人护理补贴" in texts(messages)[0] and "长期照护" in texts(messages)[0]
+
+
+def test_review_lists_every_fact_held_and_how_to_change_one():
+    slots = {"region": TAIYUAN, "age": 4, "autism": True, "household": "dibao", "disability_grade": 7}
+    events, messages = run(ActionReview(), tracker(slots, intent="review", in_form=False))
+    said = "\n".join(texts(messages))
+    for fact in ("region", "age", "autism", "household"):
+        assert describe(fact, canonical(fact, slots[fact])) in said
+    assert "不对，是三级" in said
+    assert "残疾等级为七级" not in said and slot_events(events)["disability_grade"] is None
+    _, messages = run(ActionReview(), tracker(intent="review", in_form=False))
+    assert "还没有告诉我" in texts(messages)[0]
