@@ -1,0 +1,119 @@
+"""The conversation store that keeps the minimum: Rasa's SQL tracker store without raw messages.
+
+Rasa keeps every event of a conversation, including each message's text. This store keeps what the
+dialogue needs (intents, entities, slots, the bot's answers) and never the words a person typed:
+before an event is written, a user message's text is replaced by "[redacted]" (its intent and
+entities stay, so a conversation can be reloaded and continued after a restart), and anything that
+looks like an ID-card or phone number is masked wherever it appears in the stored event: entity
+values, slot values, bot messages. After 重新开始 (a Restarted event) the earlier events of the
+conversation are deleted: nothing said before it can be used again, so nothing of it is kept. An
+event broker, if one is configured, is sent the same redacted events.
+
+Configure it in endpoints.yml by module path (SQLite here; any SQLAlchemy dialect works the same):
+
+    tracker_store:
+      type: bot.tracker_store.PrivateSQLTrackerStore
+      dialect: sqlite
+      db: var/zhucan.db
+
+A relative SQLite path is taken from the project root, and its directory is created.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Restarted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+ROOT = Path(__file__).resolve().parents[1]
+REDACTED = "[redacted]"
+MASK = "[number removed]"
+# 18-digit ID card numbers (the last may be X), mainland mobile numbers, landlines with an area code;
+# digits may be written in full width or with spaces or dashes between groups.
+_SEP = r"[\s\-]?"
+SENSITIVE = re.compile(
+    r"(?<![0-9０-９])("
+    r"[1-9１-９](?:" + _SEP + r"[0-9０-９]){16}" + _SEP + r"[0-9０-９Xx]"      # ID card
+    r"|1[3-9３-９](?:" + _SEP + r"[0-9０-９]){9}"                               # mobile
+    r"|0[1-9](?:[0-9]){1,2}" + _SEP + r"[2-9](?:[0-9]){6,7}"                   # landline
+    r")(?![0-9０-９])"
+)
+
+
+def mask(text: str) -> str:
+    """`text` with every ID-card or phone number replaced."""
+    return SENSITIVE.sub(MASK, text)
+
+
+def scrub(value: Any) -> Any:
+    """A JSON value with every string masked."""
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, list):
+        return [scrub(v) for v in value]
+    if isinstance(value, dict):
+        return {k: scrub(v) for k, v in value.items()}
+    return value
+
+
+def redact_event(data: dict) -> dict:
+    """One event as it may be stored: no user text, no ID-card or phone numbers anywhere."""
+    data = scrub(data)
+    if data.get("event") == UserUttered.type_name:
+        data["text"] = REDACTED
+        parse = data.get("parse_data")
+        if isinstance(parse, dict):
+            parse["text"] = REDACTED
+            for entity in parse.get("entities") or []:
+                if isinstance(entity, dict):
+                    entity.pop("text", None)
+    return data
+
+
+class PrivateSQLTrackerStore(SQLTrackerStore):
+    """SQLTrackerStore that stores redacted events and forgets everything before a restart."""
+
+    def __init__(self, domain=None, dialect: str = "sqlite", host=None, port=None,
+                 db: str = "var/zhucan.db", *args, **kwargs) -> None:
+        if dialect == "sqlite" and db and db != ":memory:":
+            path = Path(db).expanduser()
+            if not path.is_absolute():
+                path = ROOT / path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = str(path)
+        super().__init__(domain, dialect, host, port, db, *args, **kwargs)
+
+    async def _stream_new_events(self, event_broker, new_events, sender_id: str) -> None:
+        """An event broker, if one is configured, gets the same redacted events."""
+        for event in new_events:
+            event_broker.publish({"sender_id": sender_id, **redact_event(event.as_dict())})
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Write the events not stored yet, redacted (SQLTrackerStore.save, plus redaction)."""
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            restarted_id = None
+            for event in self._additional_events(session, tracker):
+                data = redact_event(event.as_dict())
+                row = self.SQLEvent(
+                    sender_id=tracker.sender_id,
+                    type_name=event.type_name,
+                    timestamp=data.get("timestamp"),
+                    intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
+                    action_name=data.get("name"),
+                    data=json.dumps(data),
+                )
+                session.add(row)
+                if isinstance(event, Restarted):
+                    session.flush()
+                    restarted_id = row.id
+            if restarted_id is not None:
+                session.query(self.SQLEvent).filter(
+                    self.SQLEvent.sender_id == tracker.sender_id,
+                    self.SQLEvent.id < restarted_id,
+                ).delete(synchronize_session=False)
+            session.commit()
