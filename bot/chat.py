@@ -1,0 +1,131 @@
+"""`zhucan chat` (`make chat`): talk to the bot in the terminal. No token, no network beyond 127.0.0.1.
+
+    zhucan chat [--sender NAME] [--endpoints bot/endpoints.yml]
+
+It builds the model if its inputs changed (bot.build.ensure_model), starts the action server on a
+free port of 127.0.0.1, loads the model in this process with the tracker store of the endpoints
+file (SQLite, var/zhucan.db, without the words typed: bot/tracker_store.py), and talks: one line in,
+the bot's answers out as plain text (the custom payloads of CONTRACT.md section 4 are for programs, not
+printed). The conversation is kept under --sender (default "terminal"), so the facts given are still
+there the next time. Type 退出 or press Ctrl-D to leave; 重新开始 clears the facts.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from bot.serve import ENDPOINTS, HOST, free_port, start_actions, stop
+
+QUIT = {"退出", "quit", "exit"}
+DEFAULT_SENDER = "terminal"
+
+
+def quiet_logging() -> None:
+    """Warnings and errors only, on standard error; Rasa logs messages' text at debug level."""
+    os.environ["RASA_TELEMETRY_ENABLED"] = "false"
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(message)s")
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
+    for name in ("jieba", "tensorflow", "absl", "sanic", "asyncio"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def endpoints_for(path: Path, action_url: str):
+    """The endpoints of a file, with the action endpoint replaced."""
+    from rasa.core.utils import AvailableEndpoints
+    from rasa.utils.endpoints import EndpointConfig
+
+    endpoints = AvailableEndpoints.read_endpoints(str(path))
+    endpoints.action = EndpointConfig(action_url)
+    return endpoints
+
+
+async def load(model: Path, endpoints):
+    from rasa.core.agent import load_agent
+
+    return await load_agent(str(model), endpoints=endpoints)
+
+
+def render(messages: list[dict]) -> list[str]:
+    """The text of the bot's messages, plain, with the button words when the text does not say them."""
+    from bot.text import plain
+
+    out = []
+    for message in messages:
+        text = plain(message.get("text") or "")
+        words = [b.get("title", "") for b in message.get("buttons") or []]
+        if words and not all(w in text for w in words):
+            text += "\n可以说：" + "；".join(words) + "。"
+        if text:
+            out.append(text)
+    return out
+
+
+async def talk(agent, sender: str, stdin=sys.stdin, stdout=sys.stdout) -> None:
+    greeting = agent.domain.responses["utter_greet"][0]["text"]
+    tracker = await agent.tracker_store.retrieve(sender)
+    held = tracker is not None and any(
+        tracker.get_slot(s.name) is not None for s in agent.domain.slots
+        if s.name not in ("requested_slot", "programs", "last_results", "session_started_metadata"))
+    print(greeting, file=stdout)
+    if held:
+        print("上次说的情况我还记着。要看，请说：我说了什么。要清除，请说：重新开始。", file=stdout)
+    print("结束请输入：退出。", file=stdout)
+    while True:
+        stdout.write("\n> ")
+        stdout.flush()
+        line = stdin.readline()
+        if not line:  # Ctrl-D
+            print("", file=stdout)
+            return
+        text = line.strip()
+        if not text:
+            continue
+        if text.lower() in QUIT:
+            return
+        try:
+            replies = await agent.handle_text(text, sender_id=sender)
+        except Exception:  # noqa: BLE001  keep talking; the log has the error, not the words
+            logging.getLogger(__name__).exception("could not answer a message")
+            replies = [{"text": "对不起，出了点问题，这句没能回答。请再说一次，或者换个说法。"}]
+        for reply in render(replies or []):
+            print(reply, file=stdout)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="zhucan chat", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sender", default=DEFAULT_SENDER,
+                        help="the conversation to continue (default: terminal)")
+    parser.add_argument("--endpoints", type=Path, default=ENDPOINTS)
+    args = parser.parse_args(argv)
+
+    quiet_logging()
+    from bot.build import ensure_model
+
+    print("正在准备，第一次可能要几分钟……", file=sys.stderr)
+    model = ensure_model()
+    port = free_port()
+    with tempfile.TemporaryFile() as log:
+        actions = start_actions(port, log)
+        try:
+            endpoints = endpoints_for(args.endpoints, f"http://{HOST}:{port}/webhook")
+
+            async def run() -> None:
+                agent = await load(model, endpoints)
+                await talk(agent, args.sender)
+
+            asyncio.run(run())
+        except KeyboardInterrupt:
+            print("", file=sys.stderr)
+        finally:
+            stop(actions)
+    return 0
