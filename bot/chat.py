@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
-from bot.serve import ENDPOINTS, HOST, free_port, start_actions, stop
+from bot.serve import ENDPOINTS, HOST, free_port, own_args, start_actions, stop
 
 QUIT = {"退出", "quit", "exit"}
 DEFAULT_SENDER = "terminal"
@@ -35,8 +37,34 @@ def quiet_logging() -> None:
 
     configure_logging_and_warnings(logging.WARNING)
     configure_structlog(logging.WARNING)
-    for name in ("jieba", "tensorflow", "absl", "sanic", "asyncio"):
+    for name in ("tensorflow", "absl", "sanic", "asyncio"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    import jieba  # it sets its own logger to debug when imported
+
+    jieba.setLogLevel(logging.WARNING)
+    for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning, UserWarning):
+        warnings.filterwarnings("ignore", category=category)
+
+
+@contextlib.contextmanager
+def start_up_noise_hidden():
+    """Keep the libraries' start-up warnings off the screen (a screen reader would read them all);
+    they are shown if start-up fails."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as noise:
+        os.dup2(noise.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved, 2)
+            noise.seek(0)
+            sys.stderr.write(noise.read().decode(errors="replace")[-5000:])
+            raise
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def endpoints_for(path: Path, action_url: str):
@@ -106,21 +134,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sender", default=DEFAULT_SENDER,
                         help="the conversation to continue (default: terminal)")
     parser.add_argument("--endpoints", type=Path, default=ENDPOINTS)
-    args = parser.parse_args(argv)
-
-    quiet_logging()
-    from bot.build import ensure_model
+    args = parser.parse_args(own_args(argv))
 
     print("正在准备，第一次可能要几分钟……", file=sys.stderr)
-    model = ensure_model()
+    with start_up_noise_hidden():
+        quiet_logging()
+        from bot.build import ensure_model
+
+        model = ensure_model()
     port = free_port()
     with tempfile.TemporaryFile() as log:
         actions = start_actions(port, log)
         try:
-            endpoints = endpoints_for(args.endpoints, f"http://{HOST}:{port}/webhook")
-
             async def run() -> None:
-                agent = await load(model, endpoints)
+                with start_up_noise_hidden():
+                    endpoints = endpoints_for(args.endpoints, f"http://{HOST}:{port}/webhook")
+                    agent = await load(model, endpoints)
                 await talk(agent, args.sender)
 
             asyncio.run(run())

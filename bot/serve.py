@@ -134,25 +134,34 @@ def start_actions(port: int, log=None) -> subprocess.Popen:
     return proc
 
 
+def own_args(argv: list[str] | None) -> list[str] | None:
+    """Our arguments as `zhucan serve|chat` passes them on; a leading "--" (zhucan serve -- --port 5006,
+    which gets options past the top-level parser) is dropped."""
+    return argv[1:] if argv and argv[0] == "--" else argv
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="zhucan serve", description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="Rasa server port (default 5005)")
     parser.add_argument("--endpoints", type=Path, default=ENDPOINTS)
     parser.add_argument("--credentials", type=Path, default=CREDENTIALS)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(own_args(argv))
 
     from bot.build import ensure_model
 
+    def terminated(*_):
+        raise SystemExit(128 + signal.SIGTERM)
+
+    # A SIGTERM, like Ctrl-C, ends up in the `finally` below: the children never outlive us.
+    signal.signal(signal.SIGTERM, terminated)
     model = ensure_model()
-    actions = start_actions(action_port(args.endpoints))
-    rasa = None
+    actions = rasa = None
     try:
+        actions = start_actions(action_port(args.endpoints))
         rasa = subprocess.Popen(
             [sys.executable, "-m", "rasa", "run", "--credentials", str(args.credentials),
              "--endpoints", str(args.endpoints), "-m", str(model), "-i", HOST, "-p", str(args.port)],
             cwd=ROOT, env=quiet_env())
-        # Ctrl-C reaches both children from the terminal; a SIGTERM to us is passed on to Rasa.
-        signal.signal(signal.SIGTERM, lambda *_: rasa.terminate())
         print(f"zhucan serve: http://{HOST}:{args.port}/webhooks/rest/webhook", file=sys.stderr)
         return rasa.wait()
     except KeyboardInterrupt:
