@@ -57,7 +57,9 @@ def source_line(source: dict) -> str:
 def render_result(result: dict, with_sources: bool = True, with_apply: bool = True) -> str:
     """One programme's answer as one or more short paragraphs (each under LIMIT characters)."""
     lines = [headline(result)]
-    lines += result.get("reasons", [])
+    reasons = result.get("reasons", [])
+    # need_info: the headline already says what is missing; the engine's first reason says it again
+    lines += reasons[1:] if result["verdict"] == "need_info" else reasons
     lines += figures(result.get("details", {}))
     if with_sources and result.get("sources"):
         lines.append(source_line(result["sources"][0]))
