@@ -52,10 +52,6 @@ def shown(value: Any) -> str:
     return text[:SHOWN_MAX]
 
 
-def today() -> date:
-    return date.today()
-
-
 # --- one value ------------------------------------------------------------------------------------
 
 def canonical(fact: str, value: Any) -> Any:
@@ -222,7 +218,7 @@ def evaluate(profile: dict, programs: list[str]):
     """The engine's report for a checked profile, as of today."""
     from rules.engine import evaluate as run
 
-    return run(profile, programs or None, today())
+    return run(profile, programs or None, date.today())
 
 
 def next_fact(profile: dict, programs: list[str]) -> str | None:
