@@ -24,8 +24,6 @@ from rules.facts import FACTS
 from .profile import (PROGRAMS_SLOT, BadValue, asked_programs, canonical, entities, enum_words,
                       next_fact, place_choices, profile_from_slots, scope)
 
-FORM = "profile_form"
-REQUESTED_SLOT = "requested_slot"
 YES_NO = {"has_certificate": ("有", "没有"), "employed": ("有", "没有")}
 IS_ISNT = ("是", "不是")
 CERTIFICATE_ASSUMED = "您说了残疾等级，我就按已经办了残疾人证来判断。如果没有证，请告诉我：没有残疾证。"
