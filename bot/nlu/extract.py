@@ -1,0 +1,512 @@
+"""Entities from one message, by rule: the facts of a person's situation, the programmes asked about
+and who the message is about. Plain Python, no Rasa: the Rasa component (bot.nlu.components) wraps
+it, and anything else (the caseworker's one-message /check) can call `extract(text)` directly.
+
+    extract("我爸在太原，肢体一级，瘫在床上要人照顾，能领护理补贴吗")
+    -> [{"entity": "subject", "start": 0, "end": 2, "value": "father"},
+        {"entity": "region", "start": 3, "end": 5, "value": "140100"},
+        {"entity": "disability_category", "start": 6, "end": 8, "value": "physical"},
+        {"entity": "disability_grade", "start": 8, "end": 10, "value": "1"}, …
+        {"entity": "program", "start": 23, "end": 27, "value": "care_subsidy"}]
+
+Entity types and values (docs/conversation.md): one type per profile fact, plus `program` and
+`subject`; values are canonical strings ("physical", "dibao", "140100", "true"/"false", "4").
+Two more types, for answers that only the question makes precise: `months` (a number of months
+with nothing around it that says which count it is: "两个月") and `number` (a message that is only a
+number: "56", "五"). The dialogue maps them to the slot it asked for.
+
+Where the values come from, in order:
+- closed sets (categories, grades, households, programmes, yes/no facts, subjects): the lexicon
+  (knowledge/lexicon.yaml), matched on the tokens of the project's jieba, either from the entity
+  ruler of the spaCy pipeline (doc.ents) or, without spaCy, by the same phrase match in Python;
+- negation in a small window before or right after the term, inside its clause ("没有残疾证",
+  "不需要人照顾", "不是低保" -> household none, "残疾证还没办下来"), and questions ("有没有残疾证")
+  that settle nothing;
+- a few phrase patterns for what a single term cannot say ("没证", "生活能自理", "瘫在床上",
+  "收入超过了低保标准", "grade 1");
+- numbers in any form via knowledge.textnorm.find_numbers: 岁/周岁 -> age, 级 -> disability_grade,
+  个月/年 -> months_above_line or months_employed by the words around them (收入/超过/低保标准 vs
+  上班/工作/就业), else `months`. Out-of-range values (200岁, 7级) are extracted as they are: the
+  action server says what is wrong with them;
+- places via knowledge.gazetteer (names in a row, weak county names dropped): the 6-digit code, or
+  the words as typed when they name several places; romanised names ("Taiyuan") by pinyin.
+
+Positions are character offsets in the text as given; the text is normalised first
+(bot.nlu.normalise: same length, so offsets hold).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+from .normalise import normalise_text
+
+__all__ = ["extract", "extract_doc", "ENTITY_TYPES", "EXTRA_TYPES", "MONTHS", "NUMBER"]
+
+MONTHS = "months"
+NUMBER = "number"
+BOOL_FACTS = ("has_certificate", "needs_long_term_care", "autism", "in_welfare_institution", "orphan",
+              "employed", "income_above_line")
+ENTITY_TYPES = ("region", "age", "has_certificate", "disability_category", "disability_grade", "autism",
+                "needs_long_term_care", "household", "in_welfare_institution", "orphan", "employed",
+                "exit_cause", "income_above_line", "months_above_line", "months_employed", "program",
+                "subject")
+EXTRA_TYPES = (MONTHS, NUMBER)
+
+_CLAUSE = "，。,.;；!！?？\n、:："
+_TRUE, _FALSE = "true", "false"
+
+# --- negation ----------------------------------------------------------------------------------
+_NEG = r"(?:没有|没|不是|不用|不需要|不要|不|无|未|非|并非|别)"
+# words that may stand between the negation and the term: "没有办残疾证", "不是吃低保", "不在福利院"
+_GAP = (r"(?:|办|办过|办理|领|领过|拿|拿过|拿到|吃|享受|是|在|用|需要|要|有|评|评上|申请|申请过|去办|曾|算|"
+        r"属于|符合|再|还|能|太|怎么|一直|长期)")
+_NEG_BEFORE = re.compile(_NEG + _GAP + r"\s*$")
+_NEG_BEFORE_EN = re.compile(r"(?i)(?<![a-z])(?:no|not|without|never|don'?t\s+have|doesn'?t\s+have|non)[\s-]+(?:an?\s+)?$")
+_QUESTION_BEFORE = re.compile(r"(?:有没有|是不是|是否|有无|能不能|需不需要|要不要|用不用|算不算|属不属于|"
+                              r"在不在|办没办|办没办过|有木有|怎么|怎样|如何|去哪|哪里|想|准备|打算|能否|可以|"
+                              r"能|纳入|申请|单独)" + _GAP + r"\s*$")
+_NEG_AFTER = re.compile(r"^\s*(?:还|也|都|暂时|目前|现在)?(?:没有|没|未|不是)(?:办|领|拿|评|申请|办理)?"
+                        r"(?:下来|过|到|好)?(?:了|呢|啊|哦|呀)?\s*$")
+_QUESTION_AFTER = re.compile(r"^\s*(?:吗|么|没有|没|不|是不是|有没有)\s*[?？]?\s*$")
+
+
+def _clause(text: str, start: int, end: int) -> tuple[str, str]:
+    """The text before `start` and after `end` inside the same clause."""
+    b = start
+    while b > 0 and text[b - 1] not in _CLAUSE:
+        b -= 1
+    e = end
+    while e < len(text) and text[e] not in _CLAUSE:
+        e += 1
+    return text[b:start], text[end:e]
+
+
+def polarity(text: str, start: int, end: int) -> bool | None:
+    """True: the term at [start, end) is asserted; False: denied; None: asked about."""
+    return negation(text, start, end)[0]
+
+
+def negation(text: str, start: int, end: int) -> tuple[bool | None, int, int]:
+    """(polarity, start, end): a denied term's span grows to take in its negation, so that the
+    entity is the words that say it ("没有残疾证", "残疾证还没办下来")."""
+    before, after = _clause(text, start, end)
+    if _QUESTION_BEFORE.search(before):
+        return None, start, end
+    m = _NEG_BEFORE.search(before) or _NEG_BEFORE_EN.search(before)
+    if m:
+        return False, start - (len(before) - m.start()), end
+    m = _NEG_AFTER.match(after)
+    if m:
+        return False, start, end + len(after.rstrip())
+    if _QUESTION_AFTER.match(after) and text[end:].strip() in ("吗", "吗？", "吗?", "么", "没有", "没有？"):
+        return None, start, end
+    return True, start, end
+
+
+# --- phrase patterns ------------------------------------------------------------------------------
+# (pattern, entity, value): what the lexicon's single terms cannot say. The entity's span is the
+# group "t" (the words after a negation), else the whole match. A phrase beats an overlapping lexicon
+# match of the same entity type.
+_CERT = r"(?:残疾人?证|证件|证)(?![明书据实])"
+_CARE = r"(?:照顾|护理|照料|伺候|陪护|看护)"
+_WORK = r"(?:工作|上班|就业|打工|上岗)"
+_LINE = r"(?:当地的?)?低保(?:标准|线)"
+PHRASES: list[tuple[re.Pattern, str, str]] = [(re.compile(p), e, v) for p, e, v in [
+    # 残疾人证
+    (r"(?:还没有|还没|没有|没|无|未)(?:去)?(?:办|领|拿|申请|办理)?(?:过|到|下来)?" + _CERT,
+     "has_certificate", _FALSE),
+    (r"(?<![残疾人])证(?:还|也)?(?:没有|没)(?:办|拿|领)?(?:下来|过)?", "has_certificate", _FALSE),
+    (r"(?:正在|还在|在)(?:办|申请|办理)" + _CERT, "has_certificate", _FALSE),
+    (_CERT + r"(?:正在|还在|在)(?:办|申请|办理)", "has_certificate", _FALSE),
+    (r"(?P<t>(?:残疾人?)?证)(?:已经|早就|早|也)?(?:办了|办好了|办下来了|有了|拿到了|领了)", "has_certificate", _TRUE),
+    (r"办(?:过|好|完|下来)了?(?P<t>(?:残疾人?)?证)", "has_certificate", _TRUE),
+    # work
+    (r"(?:没有|没|无|不|不在|没在|不去)(?:去)?" + _WORK, "employed", _FALSE),
+    (r"(?:无业|失业|待业|下岗|没活干|没事做)(?!金|保险|证|登记)", "employed", _FALSE),
+    (r"(?:在|有|找了|找到了|参加了?)(?P<t>工作)(?!人员|单位)", "employed", _TRUE),
+    (r"(?<![没不无])(?P<t>工作)(?:了|着)", "employed", _TRUE),
+    # long-term care
+    (r"(?:不|用不着|不必)(?:用|需要|要|太需要)?(?:人|别人|家人|专人)?" + _CARE, "needs_long_term_care", _FALSE),
+    (r"(?:生活)?(?<!不)(?<!不太)(?:能|可以|还能|还可以)(?:自理|照顾自己|自己照顾自己)", "needs_long_term_care", _FALSE),
+    (r"生活(?:上)?(?:能|可以)?自理", "needs_long_term_care", _FALSE),
+    (r"(?P<t>(?:瘫|躺|卧)(?:痪)?在床上?(?:不起)?)", "needs_long_term_care", _TRUE),
+    (r"(?P<t>(?:需要|要|得|全靠|靠|离不了|离不开)(?:有)?(?:人|专人|家人|别人)(?:长期|一直|全天|24小时)?"
+     + _CARE + ")", "needs_long_term_care", _TRUE),
+    (r"(?P<t>离不了人|身边离不开人|离不得人)", "needs_long_term_care", _TRUE),
+    # income and the 低保 line
+    (r"(?:没有|没|未|不到|还没)(?:超过|超出|高于|超)了?" + _LINE, "income_above_line", _FALSE),
+    (r"(?P<t>(?:超过|超出|高于|超)了" + _LINE + ")", "income_above_line", _TRUE),
+    (r"(?P<t>(?:超出|高于)" + _LINE + ")", "income_above_line", _TRUE),
+    (r"(?:低于|不到|不够)" + _LINE, "income_above_line", _FALSE),
+    (r"(?P<t>比" + _LINE + r"(?:还)?高)", "income_above_line", _TRUE),
+    (r"比" + _LINE + r"(?:还)?低", "income_above_line", _FALSE),
+]]
+
+# English that no single word of the lexicon holds
+_EN_NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "i": 1, "ii": 2, "iii": 3, "iv": 4}
+# (?<![a-z]) rather than \b: Chinese characters are word characters too ("领care subsidy")
+_EN_GRADE = re.compile(r"(?i)(?<![a-z])(?:grade|level|class)\s*(?P<n>\d{1,2}|one|two|three|four|iv|i{1,3})(?![a-z0-9])")
+_EN_AGE = re.compile(r"(?i)(?<![a-z0-9])(?:(?P<n>\d{1,3})\s*(?:years?|yrs?)[\s-]*old|(?P<m>\d{1,3})\s*y/?o(?![a-z])|"
+                     r"aged?\s*:?\s*(?P<k>\d{1,3})(?![0-9]))")
+_EN_PROGRAMS = [(re.compile(p), v) for p, v in [
+    (r"(?i)(?<![a-z])(?:nursing|care)\s+(?:subsid(?:y|ies)|allowance|benefit)s?(?![a-z])", "care_subsidy"),
+    (r"(?i)(?<![a-z])living\s+(?:subsid(?:y|ies)|allowance|benefit)s?(?![a-z])", "living_subsidy"),
+    (r"(?i)(?<![a-z])(?:child(?:ren)?'?s?\s+)?rehab(?:ilitation)?(?:\s+aid)?(?![a-z])", "child_rehab_aid"),
+]]
+_LATIN_WORD = re.compile(r"[A-Za-z]{4,}")
+
+# --- numbers ----------------------------------------------------------------------------------------
+_ABOVE_WORDS = ("收入", "超过", "超出", "超标", "高于", "低保标准", "低保线", "渐退", "退出低保", "退保")
+_WORK_WORDS = ("上班", "工作", "就业", "打工", "上岗", "干活", "创业", "做生意", "开店", "摆摊", "上工", "打零工")
+_AGE_CUE = re.compile(r"(?:今年|年龄|年纪|岁数|年满|满)(?:是|有|为|:|：|已经|才|都)?\s*$")
+_GRADE_CUE = re.compile(r"(?:等级|级别|评级|评的是|评了)(?:是|为|:|：)?\s*$")
+# In a message about a 低保 household's income, 上班/就业/打工 first says why it rose (exit_cause), then
+# that the person works (employed); elsewhere the other way round. Both are always given.
+_EXIT_CONTEXT = ("收入", "超过", "超出", "超标", "高于", "低保标准", "低保线", "退出低保", "退保", "渐退",
+                 "不再符合", "不符合低保")
+_FILLER = " \t\r\n,.;:!?，。；：！？、~～…了吧啊呀呢哦嗯"
+
+
+@dataclass
+class _Ent:
+    entity: str
+    start: int
+    end: int
+    value: str
+    source: str  # "phrase" | "lexicon" | "number" | "place"
+
+    def as_dict(self) -> dict:
+        return {"entity": self.entity, "start": self.start, "end": self.end, "value": self.value}
+
+
+# --- the lexicon as token sequences ------------------------------------------------------------------
+
+class _Terms:
+    """Lexicon terms as sequences of the tokenizer's tokens (what the entity ruler matches)."""
+
+    def __init__(self):
+        from knowledge.lexicon import lexicon
+        from knowledge.segment import tokenizer
+
+        from bot.nlp.build_spacy import LABELS, value_id
+
+        jb = tokenizer()
+        self.by_text: dict[str, list[tuple[str, str]]] = {}
+        self.by_tokens: dict[tuple[str, ...], str] = {}
+        self.kinds: dict[str, str] = {}
+        for term, kind, value in lexicon().entries():
+            label = LABELS.get(kind, kind)
+            pairs = self.by_text.setdefault(term.lower(), [])
+            if (label, value_id(value)) not in pairs:
+                pairs.append((label, value_id(value)))
+            toks = tuple(w.lower() for w in jb.cut(term, HMM=False) if w.strip())
+            self.by_tokens[toks] = term.lower()
+        self.max_tokens = max(map(len, self.by_tokens))
+
+    def match(self, tokens: Sequence[tuple[str, int, int]]) -> list[tuple[int, int]]:
+        """Character spans of terms in a token sequence: longest first, then leftmost, no overlaps
+        (spaCy's filter_spans, as the entity ruler does)."""
+        found = []
+        low = [t[0].lower() for t in tokens]
+        for i in range(len(tokens)):
+            for n in range(1, min(self.max_tokens, len(tokens) - i) + 1):
+                if tuple(low[i:i + n]) in self.by_tokens:
+                    found.append((i, i + n))
+        found.sort(key=lambda s: (-(s[1] - s[0]), s[0]))
+        taken: set[int] = set()
+        out = []
+        for i, j in found:
+            if taken.isdisjoint(range(i, j)):
+                taken.update(range(i, j))
+                out.append((tokens[i][1], tokens[j - 1][2]))
+        return sorted(out)
+
+
+@lru_cache(maxsize=1)
+def _terms() -> _Terms:
+    return _Terms()
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    from knowledge.segment import tokenizer
+
+    return [(w, s, e) for w, s, e in tokenizer().tokenize(text, HMM=False) if w.strip()]
+
+
+# --- the API -------------------------------------------------------------------------------------------
+
+def extract(text: str, nlp=None) -> list[dict]:
+    """Entities of one message (see the module doc). `nlp`: the project's spaCy pipeline
+    (bot.nlp.load()) to take the lexicon matches from its entity ruler; without it the same match is
+    made in Python (no spaCy, no model: what a quick check needs)."""
+    if not text or not text.strip():
+        return []
+    norm = normalise_text(text)
+    if nlp is not None:
+        return extract_doc(norm, nlp(norm))
+    spans = _terms().match(_tokens(norm))
+    return _extract(norm, spans)
+
+
+def extract_doc(text: str, doc) -> list[dict]:
+    """Entities of a normalised message whose spaCy doc (the project's pipeline) is `doc`."""
+    if doc is None or len(doc.text) != len(text):
+        return extract(text)
+    terms = _terms()
+    spans = [(e.start_char, e.end_char) for e in doc.ents
+             if e.label_ != "region" and text[e.start_char:e.end_char].lower() in terms.by_text]
+    return _extract(text, spans)
+
+
+def _extract(text: str, term_spans: Iterable[tuple[int, int]]) -> list[dict]:
+    ents: list[_Ent] = []
+    ents += _phrases(text)
+    ents += _lexicon(text, term_spans, ents)
+    ents = [e for e in ents if e.source != "beaten"]
+    ents += _numbers(text, ents)
+    ents += _english(text, ents)
+    ents += _places(text, ents)
+    ents = [e for e in ents if e.source != "asked"]
+    ents = _merge_subjects(ents)
+    ents.sort(key=lambda e: (e.start, -(e.end - e.start)))
+    seen = set()
+    out = []
+    for e in ents:
+        key = (e.entity, e.start, e.end, e.value)
+        if key not in seen:
+            seen.add(key)
+            out.append(e.as_dict())
+    return out
+
+
+def _merge_subjects(ents: list[_Ent]) -> list[_Ent]:
+    """"我" right before another subject is part of it: "我爸爸" is father, not self and father."""
+    subjects = {(e.start, e.end): e for e in ents if e.entity == "subject"}
+    drop = set()
+    for e in ents:
+        if e.entity == "subject" and e.value == "self":
+            nxt = next((o for (s, _), o in subjects.items() if s == e.end and o is not e), None)
+            if nxt is not None:
+                nxt.start = e.start
+                drop.add(id(e))
+            elif e.end - e.start == 1:
+                drop.add(id(e))  # a bare 我/俺/咱 is in most sentences; it says nothing new
+    return [e for e in ents if id(e) not in drop]
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+_QUESTION_WORDS = re.compile(r"有没有|是不是|需不需要|要不要|用不用|在不在|办没办|有木有|是否|有无")
+
+
+def _asked(text: str, start: int) -> bool:
+    """A question word around `start` ("有没有残疾证": the 没有 of 有没有)."""
+    for m in _QUESTION_WORDS.finditer(text, max(0, start - 3), start + 4):
+        if m.start() <= start < m.end() or m.end() == start:
+            return True
+    return False
+
+
+def _phrases(text: str) -> list[_Ent]:
+    out: list[_Ent] = []
+    for pattern, entity, value in PHRASES:
+        for m in pattern.finditer(text):
+            s, e = m.span("t") if "t" in pattern.groupindex else m.span()
+            if any(o.entity == entity and _overlaps((s, e), (o.start, o.end)) for o in out):
+                continue
+            if _asked(text, m.start()):
+                out.append(_Ent(entity, s, e, "", "asked"))  # settles nothing, but hides the term
+                continue
+            if value == _TRUE and polarity(text, s, e) is not True:
+                continue  # a question or a negation around a positive phrase
+            out.append(_Ent(entity, s, e, value, "phrase"))
+    return out
+
+
+def _lexicon(text: str, spans: Iterable[tuple[int, int]], phrases: list[_Ent]) -> list[_Ent]:
+    """Lexicon matches with their polarity. A negative phrase beats an overlapping term of its type
+    ("没有工作" over "有工作"); a term beats an overlapping positive phrase ("找到工作" over "工作了")."""
+    terms = _terms()
+    out: list[_Ent] = []
+    exit_context = any(w in text for w in _EXIT_CONTEXT)
+    for s, e in spans:
+        pairs = terms.by_text.get(text[s:e].lower(), [])
+        labels = [label for label, _ in pairs]
+        if "employed" in labels and "exit_cause" in labels:
+            pairs = sorted(pairs, key=lambda p: (p[0] == "exit_cause") != exit_context)
+        for label, value in pairs:
+            beaten = False
+            for p in phrases:
+                if p.entity == label and _overlaps((s, e), (p.start, p.end)):
+                    if p.value == _TRUE and p.source == "phrase":
+                        p.source = "beaten"
+                    else:
+                        beaten = True
+            if beaten:
+                continue
+            if label == "household" and (text[e:e + 1] in ("标", "线") or text[e:e + 2] in ("政策", "待遇", "条件")):
+                continue  # 低保标准, 低保线, 低保政策: the 低保 itself, not the household's status
+            es, ee = s, e
+            if label in BOOL_FACTS or label in ("household", "disability_category", "disability_grade",
+                                                "exit_cause", "autism"):
+                pol, ns, ne = negation(text, s, e)
+                if pol is None:
+                    continue
+                if not pol:
+                    es, ee = ns, ne
+                    if label in BOOL_FACTS:
+                        value = _FALSE if value == _TRUE else _TRUE
+                    elif label == "household" and value != "none":
+                        value = "none"
+                    else:
+                        continue  # "不是一级", "不是肢体": says only what it is not
+            out.append(_Ent(label, es, ee, value, "lexicon"))
+    return out
+
+
+def _context_months(text: str, start: int, end: int) -> str:
+    """months_above_line, months_employed or months: by the nearest telling word, in the clause first."""
+    before, after = _clause(text, start, end)
+    lo, hi = start - len(before), end + len(after)
+
+    def nearest(lo: int, hi: int):
+        best = None
+        for words, entity in ((_ABOVE_WORDS, "months_above_line"), (_WORK_WORDS, "months_employed")):
+            for w in words:
+                for m in re.finditer(re.escape(w), text[lo:hi]):
+                    ws, we = lo + m.start(), lo + m.end()
+                    dist = start - we if we <= start else (ws - end if ws >= end else 0)
+                    if best is None or dist < best[0]:
+                        best = (dist, entity)
+        return best
+
+    best = nearest(lo, hi) or nearest(0, len(text))
+    return best[1] if best else MONTHS
+
+
+def _numbers(text: str, taken: list[_Ent]) -> list[_Ent]:
+    from knowledge.textnorm import find_numbers
+
+    out: list[_Ent] = []
+    grade_spans = [(t.start, t.end) for t in taken if t.entity == "disability_grade"]
+    stripped = text.strip(_FILLER)
+    for s, e, value, unit in find_numbers(text):
+        num_end = e
+        rest = text[e:]
+        if unit in ("岁", "周岁"):
+            out.append(_Ent("age", s, e, str(value), "number"))
+        elif unit is None and rest.startswith(("多岁", "来岁")):
+            out.append(_Ent("age", s, e + 2, str(value), "number"))
+        elif unit == "级":
+            if any(_overlaps((s, e), g) for g in grade_spans):
+                continue
+            if text[max(0, s - 1):s] == "年" or rest.startswith(("别", "以上", "以下")):
+                continue
+            if polarity(text, s, e) is False:
+                continue
+            out.append(_Ent("disability_grade", s, e, str(value), "number"))
+        elif unit == "个月" or (unit is None and rest.startswith("个多月")):
+            if unit is None:
+                e += 3
+            if text[e:].startswith("大"):
+                out.append(_Ent("age", s, e + 1, "0", "number"))
+                continue
+            out.append(_Ent(_context_months(text, s, e), s, e, str(value), "number"))
+        elif unit == "年":
+            if value > 50 or text[e:].startswith(("级", "代", "前", "底", "初", "内", "后", "的时候", "生")):
+                continue
+            entity = _context_months(text, s, e)
+            if entity == MONTHS:
+                continue  # "两年" alone: not clearly a count of months of anything
+            months = value * 12
+            if text[e:].startswith("半"):
+                months += 6
+                e += 1
+            out.append(_Ent(entity, s, e, str(months), "number"))
+        elif unit is None:
+            before, after = _clause(text, s, num_end)
+            if text[s:num_end].strip() == stripped and value < 1000:
+                out.append(_Ent(NUMBER, s, num_end, str(value), "number"))
+            elif _AGE_CUE.search(text[:s]) or (
+                    not before.strip(_FILLER + "是就") and not after.strip(_FILLER)
+                    and (after.strip().startswith("了") or any(w in text for w in ("年龄", "岁数", "年纪")))):
+                # "俺娘耳背，七十三了", "年龄说错了，是四十"
+                out.append(_Ent("age", s, num_end, str(value), "number"))
+                out.append(_Ent("age", s, num_end, str(value), "number"))
+            elif _GRADE_CUE.search(text[:s]) and value < 10:
+                out.append(_Ent("disability_grade", s, num_end, str(value), "number"))
+    for m in re.finditer(r"(?<![一二两三四五六七八九十百\d])半年", text):
+        entity = _context_months(text, m.start(), m.end())
+        if entity != MONTHS:
+            out.append(_Ent(entity, m.start(), m.end(), "6", "number"))
+    return out
+
+
+def _english(text: str, taken: list[_Ent]) -> list[_Ent]:
+    if not re.search(r"[A-Za-z]", text):
+        return []
+    out: list[_Ent] = []
+    for m in _EN_GRADE.finditer(text):
+        n = m.group("n").lower()
+        value = _EN_NUM.get(n, None) if not n.isdigit() else int(n)
+        if value is not None and not any(_overlaps(m.span(), (t.start, t.end)) for t in taken):
+            out.append(_Ent("disability_grade", m.start(), m.end(), str(value), "number"))
+    for pattern, program in _EN_PROGRAMS:
+        for m in pattern.finditer(text):
+            out.append(_Ent("program", m.start(), m.end(), program, "lexicon"))
+    for m in _EN_AGE.finditer(text):
+        n = m.group("n") or m.group("m") or m.group("k")
+        out.append(_Ent("age", m.start(), m.end(), str(int(n)), "number"))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _pinyin_places() -> dict[str, list[str]]:
+    """Romanised place name ("taiyuan") -> the Chinese names that sound so."""
+    from pypinyin import lazy_pinyin
+
+    from knowledge.gazetteer import gazetteer
+
+    out: dict[str, list[str]] = {}
+    for surface in sorted({s for s, _ in gazetteer().surface_forms()}):
+        if len(surface) < 2:
+            continue
+        key = "".join(lazy_pinyin(surface)).lower()
+        if key.isascii() and key.isalpha():
+            out.setdefault(key, []).append(surface)
+    return out
+
+
+def _places(text: str, taken: list[_Ent]) -> list[_Ent]:
+    from knowledge.gazetteer import PlaceError, gazetteer
+
+    g = gazetteer()
+    spans = [(t.start, t.end) for t in taken]
+    out: list[_Ent] = []
+    for m in g.mentions(text):
+        if m.weak or any(_overlaps((m.start, m.end), sp) for sp in spans):
+            continue
+        if re.search(r"(?:不是|不在|没在|不住在?)$", text[:m.start]):
+            continue  # "在大同不是太原"
+        value = m.places[0].code if len(m.places) == 1 else m.text
+        out.append(_Ent("region", m.start, m.end, value, "place"))
+    for m in _LATIN_WORD.finditer(text):
+        word = m.group().lower()
+        word = re.sub(r"(?:shi|city|province|sheng|qu|district|county|xian)$", "", word) or word
+        names = _pinyin_places().get(word)
+        if not names or any(_overlaps(m.span(), sp) for sp in spans):
+            continue
+        codes = set()
+        for name in names:
+            try:
+                codes.add(g.resolve(name).code)
+            except PlaceError:
+                codes.add(None)
+        value = codes.pop() if len(codes) == 1 and None not in codes else m.group()
+        out.append(_Ent("region", m.start(), m.end(), value, "place"))
+    return out
