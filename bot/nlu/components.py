@@ -1,0 +1,181 @@
+"""Custom Rasa 3.6 graph components of zhucan's NLU pipeline (config.yml).
+
+- TextNormaliser, first in the pipeline (before SpacyNLP): rewrites the message text in place with
+  bot.nlu.normalise.normalise_text (NFKC, traditional -> simplified, typo repair of place and
+  programme names), keeping its length so that every entity position stays valid. The text as
+  typed is not kept anywhere (the tracker store keeps no typed words).
+- LexiconEntityExtractor, after SpacyNLP and SpacyTokenizer: entities by rule (bot.nlu.extract) from
+  the entity ruler's matches in the spaCy doc, numbers, negation and places. Each entity carries
+  "extractor": "LexiconEntityExtractor", so `rasa test nlu` reports on it.
+- LexiconFeaturizer, with the other featurizers: which kinds of entity the rules find (a fact, a
+  denied fact, a programme, a place, a number…) as sparse features for the intent classifier, so that
+  "不需要护理" (a denied fact: inform) and "不需要" (deny) are told apart by what they say, not by
+  a guess from characters. The same rules run in training and in prediction.
+
+None is trained: their knowledge is the lexicon, the gazetteer and the rules of bot/nlu.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text, Type
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+import numpy as np
+import scipy.sparse
+from rasa.nlu.constants import SPACY_DOCS, TOKENS_NAMES
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.featurizers.sparse_featurizer.sparse_featurizer import SparseFeaturizer
+from rasa.nlu.tokenizers.spacy_tokenizer import SpacyTokenizer
+from rasa.nlu.utils.spacy_utils import SpacyNLP
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from .extract import ENTITY_TYPES, EXTRA_TYPES, extract_doc
+from .normalise import normalise_text
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["TextNormaliser", "LexiconEntityExtractor", "LexiconFeaturizer"]
+
+_FOUND = "zhucan_found_entities"  # the extractor's result, for the featurizer (not in the output)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class TextNormaliser(GraphComponent):
+    """NFKC, traditional -> simplified and typo repair of the message text, length kept."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._config = config
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "TextNormaliser":
+        return cls(config)
+
+    @staticmethod
+    def _normalise(message: Message) -> None:
+        text = message.get(TEXT)
+        if not text or not isinstance(text, str):
+            return
+        normalised = normalise_text(text)
+        if normalised != text:
+            message.set(TEXT, normalised)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for example in training_data.training_examples:
+            self._normalise(example)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._normalise(message)
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class LexiconEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Entities from the lexicon, numbers, negation and the gazetteer (bot.nlu.extract)."""
+
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        return [SpacyNLP, SpacyTokenizer]
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._config = config
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "LexiconEntityExtractor":
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if not text or not isinstance(text, str):
+                continue
+            found = extract_doc(text, message.get(SPACY_DOCS[TEXT]))
+            message.set(_FOUND, [dict(e) for e in found])
+            found = self.add_extractor_name(found)
+            message.set(ENTITIES, message.get(ENTITIES, []) + found, add_to_output=True)
+        return messages
+
+
+# feature columns: each entity type, each one denied ("false"/"none"), and "any profile fact"
+_COLUMNS = [*ENTITY_TYPES, *EXTRA_TYPES]
+_FACTS = [t for t in ENTITY_TYPES if t not in ("program", "subject")]
+_NEGATED = {t: len(_COLUMNS) + i for i, t in enumerate(_FACTS)}
+_ANY_FACT = len(_COLUMNS) + len(_FACTS)
+_WIDTH = _ANY_FACT + 1
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class LexiconFeaturizer(SparseFeaturizer, GraphComponent):
+    """What the rules found in a message, as sparse features for intent classification."""
+
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        return [SpacyNLP, SpacyTokenizer]
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {**SparseFeaturizer.get_default_config()}
+
+    @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        pass
+
+    def __init__(self, config: Dict[Text, Any], name: Text) -> None:
+        super().__init__(name, {**self.get_default_config(), **config})
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "LexiconFeaturizer":
+        return cls(config, execution_context.node_name)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for example in training_data.training_examples:
+            self._featurize(example)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._featurize(message)
+        return messages
+
+    def _featurize(self, message: Message) -> None:
+        text = message.get(TEXT)
+        tokens = message.get(TOKENS_NAMES[TEXT], [])
+        if not text or not isinstance(text, str) or not tokens:
+            return
+        found = message.get(_FOUND)
+        if found is None:  # training: the extractor is not part of the training graph
+            found = extract_doc(text, message.get(SPACY_DOCS[TEXT]))
+        sequence = np.zeros((len(tokens), _WIDTH), dtype=np.float32)
+        sentence = np.zeros((1, _WIDTH), dtype=np.float32)
+        for entity in found:
+            columns = []
+            if entity["entity"] in _COLUMNS:
+                columns.append(_COLUMNS.index(entity["entity"]))
+            if entity["entity"] in _NEGATED and entity["value"] in ("false", "none"):
+                columns.append(_NEGATED[entity["entity"]])
+            if entity["entity"] in _FACTS or entity["entity"] in EXTRA_TYPES:
+                columns.append(_ANY_FACT)
+            for c in columns:
+                sentence[0, c] = 1.0
+                for i, token in enumerate(tokens):
+                    if token.start < entity["end"] and entity["start"] < token.end:
+                        sequence[i, c] = 1.0
+        self.add_features_to_message(scipy.sparse.coo_matrix(sequence), scipy.sparse.coo_matrix(sentence),
+                                     TEXT, message)
