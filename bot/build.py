@@ -146,9 +146,9 @@ def _env() -> dict:
     return env
 
 
-def _run(args: list[str]) -> None:
-    proc = subprocess.run(args, cwd=ROOT, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True)
+def _run(args: list[str], env: dict | None = None) -> None:
+    proc = subprocess.run(args, cwd=ROOT, env={**_env(), **(env or {})}, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
     if proc.returncode != 0:
         tail = "\n".join(proc.stdout.splitlines()[-40:])
         raise BuildError(f"{' '.join(args[:2])} failed ({proc.returncode}):\n{tail}")
@@ -195,12 +195,13 @@ def ensure_model(force: bool = False) -> Path:
 
 
 def train_nlu(out_dir: str | Path, name: str = "zhucan-nlu", nlu: str | Path | None = None) -> Path:
-    """An NLU-only model (`rasa train nlu`) in out_dir, trained from scratch; returns its path."""
+    """An NLU-only model (`rasa train nlu`) in out_dir, trained from scratch (with its own empty Rasa
+    cache in out_dir, so nothing is reused from earlier trainings); returns its path."""
     out_dir = Path(out_dir)
     ensure_spacy()
     args = _rasa() + ["train", "nlu", "--nlu", str(nlu or DATA / "nlu.yml"), "--config", str(CONFIG),
                       "--out", str(out_dir), "--fixed-model-name", name]
-    _run(args)
+    _run(args, env={"RASA_CACHE_DIRECTORY": str(out_dir / "rasa-cache")})
     path = out_dir / f"{name}.tar.gz"
     if not path.exists():
         raise BuildError(f"rasa train nlu did not write {path}")
