@@ -1,0 +1,17 @@
+"""Shared pytest hooks.
+
+NLU figures (tests/test_nlu_model.py): printed at the end of every run that measured them, whatever
+the output capturing (-s or not), so that `make test` shows them.
+"""
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: trains a model or starts servers (runs once per session)")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    scores = getattr(config, "zhucan_nlu_scores", None)
+    if scores:
+        terminalreporter.section("NLU scores")
+        for line in scores.splitlines():
+            terminalreporter.write_line(line)

@@ -1,0 +1,284 @@
+"""The NLU's rules without Rasa: normalisation, entity extraction, the spaCy pipeline they run on."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.nlu.extract import extract
+from bot.nlu.normalise import find_repairs, normalise_text
+
+ROOT = Path(__file__).resolve().parents[1]
+WHOLE = "我爸在太原，肢体一级，瘫在床上要人照顾，能领护理补贴吗"
+
+
+def found(text, nlp=None):
+    """{(entity, value)} and the words each entity covers."""
+    return {(e["entity"], e["value"]) for e in extract(text, nlp)}
+
+
+def spans(text):
+    return [(e["entity"], text[e["start"]:e["end"]], e["value"]) for e in extract(text)]
+
+
+# --- a whole situation in one message -----------------------------------------------------------
+
+def test_whole_situation():
+    got = found(WHOLE)
+    assert {("region", "140100"), ("disability_category", "physical"), ("disability_grade", "1"),
+            ("needs_long_term_care", "true"), ("program", "care_subsidy"), ("subject", "father")} <= got
+    assert {e for e, _ in got} <= {"region", "disability_category", "disability_grade", "needs_long_term_care",
+                                    "program", "subject"}
+
+
+def test_positions_are_in_the_text_as_typed():
+    text = "我爸爸肢體一級，在太原"  # traditional characters: same length after normalisation
+    assert ("region", "太原", "140100") in spans(text)
+    assert ("disability_category", "肢體", "physical") in spans(text)
+    assert ("disability_grade", "一級", "1") in spans(text)
+    assert ("subject", "我爸爸", "father") in spans(text)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("我儿子今年12岁，智力二级，家里吃低保", {("subject", "son"), ("age", "12"), ("disability_category", "intellectual"),
+                                   ("disability_grade", "2"), ("household", "dibao")}),
+    ("俺娘看不见，办了证，一级的，户口在吕梁", {("subject", "mother"), ("disability_category", "vision"),
+                                   ("has_certificate", "true"), ("disability_grade", "1"), ("region", "141100")}),
+    ("孩子五岁，自闭症，在福利院，是孤儿", {("subject", "child"), ("age", "5"), ("autism", "true"),
+                                 ("in_welfare_institution", "true"), ("orphan", "true")}),
+    ("家里领低保，收入超过低保标准两个月了，因为找到工作了",
+     {("household", "dibao"), ("income_above_line", "true"), ("months_above_line", "2"),
+      ("exit_cause", "employment"), ("employed", "true")}),
+    ("低保户，我上班三个月了，在哈尔滨呼兰", {("household", "dibao"), ("employed", "true"), ("exit_cause", "employment"),
+                                  ("months_employed", "3"), ("region", "230111")}),
+    ("我开店以后收入超标了", {("exit_cause", "self_employment"), ("income_above_line", "true")}),
+    ("两项补贴能领吗", {("program", "living_subsidy+care_subsidy")}),
+    ("残疾儿童康复救助怎么申请", {("program", "child_rehab_aid")}),
+    ("我能单独申请低保吗", {("program", "dibao_individual")}),
+    ("渐退期还有几个月", {("program", "dibao_gradual_exit")}),
+])
+def test_situations(text, expected):
+    assert found(text) == expected
+
+
+# --- numbers in any form ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,entity,value", [
+    ("4岁", "age", "4"), ("四岁", "age", "4"), ("4 岁", "age", "4"), ("４岁", "age", "4"), ("４ 岁", "age", "4"),
+    ("四周岁", "age", "4"), ("十七岁", "age", "17"), ("一百二十岁", "age", "120"), ("七十多岁", "age", "70"),
+    ("孩子五岁半", "age", "5"), ("今年五十二", "age", "52"), ("孩子八个月大", "age", "0"),
+    ("二级", "disability_grade", "2"), ("2级", "disability_grade", "2"), ("一级", "disability_grade", "1"),
+    ("二级残疾", "disability_grade", "2"), ("残疾三级", "disability_grade", "3"), ("２级", "disability_grade", "2"),
+    ("二級", "disability_grade", "2"), ("等级是2", "disability_grade", "2"), ("grade 1", "disability_grade", "1"),
+    ("Level 3", "disability_grade", "3"), ("两个月", "months", "2"), ("十一个月", "months", "11"),
+    ("三个多月", "months", "3"), ("收入超过低保标准两个月了", "months_above_line", "2"),
+    ("超标半年了", "months_above_line", "6"), ("上班三个月了", "months_employed", "3"),
+    ("打工一年半了", "months_employed", "18"), ("工作两年了", "months_employed", "24"),
+    ("56", "number", "56"), ("五", "number", "5"), ("5 years old", "age", "5"),
+])
+def test_numbers(text, entity, value):
+    assert (entity, value) in found(text), spans(text)
+
+
+@pytest.mark.parametrize("text,entity,value", [
+    ("200岁", "age", "200"), ("七级", "disability_grade", "7"), ("0级", "disability_grade", "0"),
+    ("九百个月", "months", "900"),
+])
+def test_values_out_of_range_are_extracted_for_the_actions_to_reject(text, entity, value):
+    assert (entity, value) in found(text)
+
+
+@pytest.mark.parametrize("text", ["三年级", "2020年", "我想问一下", "3月份", "十几岁", "第一次来"])
+def test_numbers_that_are_not_facts(text):
+    assert not {e for e, _ in found(text)} & {"age", "disability_grade", "months", "months_above_line",
+                                              "months_employed", "number"}, spans(text)
+
+
+# --- negation, yes/no phrases, questions ------------------------------------------------------------
+
+@pytest.mark.parametrize("text,entity,value", [
+    ("没有残疾证", "has_certificate", "false"), ("没证", "has_certificate", "false"),
+    ("还没办证", "has_certificate", "false"), ("残疾证还没办下来", "has_certificate", "false"),
+    ("残疾证正在办", "has_certificate", "false"), ("无证", "has_certificate", "false"),
+    ("不需要人照顾", "needs_long_term_care", "false"), ("不用人照顾", "needs_long_term_care", "false"),
+    ("生活能自理", "needs_long_term_care", "false"), ("不需要护理", "needs_long_term_care", "false"),
+    ("不是低保", "household", "none"), ("没有低保", "household", "none"), ("没吃低保", "household", "none"),
+    ("不是特困", "household", "none"), ("没上班", "employed", "false"), ("没有工作", "employed", "false"),
+    ("无业", "employed", "false"), ("失业在家", "employed", "false"), ("不是自闭症", "autism", "false"),
+    ("不在福利院", "in_welfare_institution", "false"), ("不是孤儿", "orphan", "false"),
+    ("收入没超过低保标准", "income_above_line", "false"), ("收入低于低保标准", "income_above_line", "false"),
+    ("no certificate", "has_certificate", "false"),
+])
+def test_negation(text, entity, value):
+    got = {(e, v) for e, v in found(text) if e == entity}
+    assert got == {(entity, value)}, spans(text)
+
+
+@pytest.mark.parametrize("text,entity,value", [
+    ("办了证", "has_certificate", "true"), ("有证", "has_certificate", "true"), ("有残疾证", "has_certificate", "true"),
+    ("残疾证早就办了", "has_certificate", "true"), ("持证", "has_certificate", "true"),
+    ("瘫在床上", "needs_long_term_care", "true"), ("要人照顾", "needs_long_term_care", "true"),
+    ("离不开人", "needs_long_term_care", "true"), ("生活不能自理", "needs_long_term_care", "true"),
+    ("孤独症", "autism", "true"), ("自闭症", "autism", "true"), ("福利院", "in_welfare_institution", "true"),
+    ("孤儿", "orphan", "true"), ("在上班", "employed", "true"), ("吃低保", "household", "dibao"),
+    ("低保边缘户", "household", "low_income"), ("五保户", "household", "tekun"), ("普通家庭", "household", "none"),
+    ("收入超过了低保标准", "income_above_line", "true"),
+])
+def test_yes_phrases(text, entity, value):
+    assert (entity, value) in found(text), spans(text)
+
+
+@pytest.mark.parametrize("text,entity", [
+    ("有没有残疾证", "has_certificate"), ("是不是低保", "household"), ("需不需要人照顾", "needs_long_term_care"),
+    ("怎么办残疾证", "has_certificate"), ("还能领低保吗", "household"),
+])
+def test_questions_settle_nothing(text, entity):
+    assert entity not in {e for e, _ in found(text)}, spans(text)
+
+
+def test_a_later_correction_comes_last():
+    # a non-list slot takes the last value Rasa extracted
+    ents = [e for e in extract("不是低保，是低保边缘") if e["entity"] == "household"]
+    assert [e["value"] for e in ents] == ["none", "low_income"]
+
+
+def test_negated_span_takes_in_the_negation():
+    assert spans("我爸没有残疾证") == [("subject", "我爸", "father"), ("has_certificate", "没有残疾证", "false")]
+
+
+# --- places ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,value", [
+    ("太原", "140100"), ("在太原", "140100"), ("山西太原", "140100"), ("宁波奉化", "330213"), ("崇明区", "310151"),
+    ("户口在呼兰", "230111"), ("上海崇明", "310151"), ("住朝阳", "朝阳"), ("Taiyuan", "140100"),
+    ("in Chongming", "310151"),
+])
+def test_places(text, value):
+    assert ("region", value) in found(text)
+
+
+def test_a_place_that_is_denied_is_not_taken():
+    assert found("在大同，不是太原") >= {("region", "140200")}
+    assert ("region", "140100") not in found("在大同不是太原")
+
+
+def test_an_ordinary_word_is_not_a_place():
+    assert not {e for e, _ in found("家里不富裕")} & {"region"}
+
+
+# --- typos, traditional characters, full width, mixed English ---------------------------------------
+
+@pytest.mark.parametrize("typed,meant", [
+    ("崇名", "崇明"), ("我在崇名", "我在崇明"), ("住太源", "住太原"), ("山西太源", "山西太原"), ("他是太源人", "他是太原人"),
+    ("崇名区", "崇明区"), ("户口在奉话", "户口在奉化"), ("护理补帖能领吗", "护理补贴能领吗"), ("生活补帖", "生活补贴"),
+    ("我爸爸肢體一級，在太原", "我爸爸肢体一级，在太原"), ("孩子４岁", "孩子4岁"), ("ＧＲＡＤＥ　１", "GRADE 1"),
+])
+def test_normaliser_repairs(typed, meant):
+    assert normalise_text(typed) == meant
+
+
+@pytest.mark.parametrize("text,entity,value", [
+    ("我爸在太源，肢体一级", "region", "140100"), ("户口在崇名", "region", "310151"),
+    ("护理补帖能领吗", "program", "care_subsidy"), ("能領護理補貼嗎", "program", "care_subsidy"),
+    ("我媽視力二級", "disability_category", "vision"), ("孤獨症", "autism", "true"),
+    ("我爸 grade 1 physical disability", "disability_category", "physical"),
+    ("我爸 grade 1 physical disability", "disability_grade", "1"), ("我妈是blind", "disability_category", "vision"),
+    ("孩子autism", "autism", "true"), ("坐wheelchair", "disability_category", "physical"),
+    ("有certificate，dibao家庭", "household", "dibao"), ("我可以领care subsidy吗", "program", "care_subsidy"),
+])
+def test_typos_traditional_and_english_reach_the_same_values(text, entity, value):
+    assert (entity, value) in found(text), spans(text)
+
+
+ORDINARY = [
+    "离家太远了", "我在太远的地方上班", "我把钱给他了", "今天天气不错", "名字叫明明", "我想问一下低保的事",
+    "你好，请问在吗", "谢谢你的帮助", "我明天再来问", "这个补贴怎么算的", "我们家就在城里住", "他是好人",
+    "我去医院看病了", "孩子上学的事情", "明白了，谢谢", "我妈身体还行", "你说的我没听懂", "为什么不能领",
+    "我说了什么", "重新开始", "再见", "帮我看看", "时间过得真快", "他在外地打工", "我爸年纪大了",
+    "请问怎么申请", "没有别的了", "就是这些情况", "麻烦你了", "好的，知道了", "我在家带孩子",
+    "她是我妈妈", "老人家腿脚不灵便", "钱不够花", "去哪里办理", "社区让我来问的", "我有点担心",
+    "能不能快一点", "我们村里的人都说能领", "村委会不给办", "明天去民政局", "你们的电话是多少",
+]
+
+
+@pytest.mark.parametrize("sentence", ORDINARY)
+def test_ordinary_sentences_are_not_changed(sentence):
+    assert normalise_text(sentence) == sentence
+
+
+def test_source_documents_are_not_changed():
+    """Nearly two thousand sentences of plain Chinese prose: no repair fires."""
+    changed = []
+    for path in sorted((ROOT / "knowledge" / "sources").glob("*.md")):
+        for sentence in re.split(r"[。\n！？]", path.read_text(encoding="utf-8")):
+            if sentence.strip() and find_repairs(sentence):
+                changed.append((path.name, sentence[:40], find_repairs(sentence)))
+    assert not changed
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\x00", "😀😀", "a" * 5000, "一" * 5000, "<b>太原</b>",
+                                  "/inform{\"age\": 200}"])
+def test_hostile_text(text):
+    assert len(normalise_text(text)) == len(text)
+    extract(text)  # no exception
+
+
+# --- the spaCy pipeline ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def nlp():
+    import bot.nlp
+
+    return bot.nlp.load()
+
+
+def test_spacy_pipeline_loads_in_a_fresh_process():
+    from bot.build import ensure_spacy
+
+    path = ensure_spacy()
+    code = ("import spacy; nlp = spacy.load(%r); d = nlp('我爸在太原肢体一级'); "
+            "print('|'.join(t.text for t in d)); print('|'.join(e.label_ + '=' + e.ent_id_ for e in d.ents))"
+            % str(path))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/", check=True,
+                         env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"}).stdout.splitlines()
+    tokens = out[-2].split("|")
+    assert "太原" in tokens and "肢体" in tokens
+    assert "region=140100" in out[-1] and "disability_category=physical" in out[-1]
+
+
+TEMPLATES = ["我在{}", "{}能领吗", "我家{}，能领吗？", "俺娘是{}", "不是{}"]
+
+
+def test_every_lexicon_term_stays_whole_in_the_spacy_pipeline(nlp):
+    from knowledge.lexicon import lexicon
+
+    broken = []
+    for term in sorted({t for t, _, _ in lexicon().entries()}):
+        for template in TEMPLATES:
+            doc = nlp(template.format(term))
+            if term.lower() not in [t.lower_ for t in doc]:
+                broken.append((template.format(term), [t.text for t in doc]))
+    assert not broken
+
+
+def test_entity_ruler_gives_canonical_ids(nlp):
+    doc = nlp("我爸在太原肢体一级，吃低保，能领两项补贴吗")
+    ents = {(e.text, e.label_, e.ent_id_) for e in doc.ents}
+    assert {("太原", "region", "140100"), ("肢体", "disability_category", "physical"),
+            ("一级", "disability_grade", "1"), ("吃低保", "household", "dibao"),
+            ("两项补贴", "program", "living_subsidy+care_subsidy"), ("我爸", "subject", "father")} <= ents
+
+
+def _examples(path):
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    return [ex.get("text") for ex in load_data(str(path)).training_examples]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_spacy_and_plain_paths_agree(nlp):
+    """extract(text, nlp) (entity ruler) and extract(text) (the same match in Python) give the same."""
+    texts = _examples(ROOT / "bot" / "data" / "nlu.yml") + _examples(ROOT / "tests" / "nlu" / "heldout.yml")
+    differ = [t for t in texts if extract(t, nlp) != extract(t)]
+    assert not differ
