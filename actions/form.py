@@ -26,7 +26,21 @@ from .profile import (PROGRAMS_SLOT, BadValue, asked_programs, canonical, entiti
 
 YES_NO = {"has_certificate": ("有", "没有"), "employed": ("有", "没有")}
 IS_ISNT = ("是", "不是")
+# Real yes/no answers ("是", "没有", "否", "no") are classified at 0.67 and above; noise at about 0.45.
+YES_NO_MIN_CONFIDENCE = 0.6
 CERTIFICATE_ASSUMED = "您说了残疾等级，我就按已经办了残疾人证来判断。如果没有证，请告诉我：没有残疾证。"
+
+
+def unsure_yes_no(tracker: Tracker, fact: str) -> bool:
+    """Whether `fact` was filled only by a yes or no (affirm/deny) the NLU is not sure of.
+
+    A fact decides a verdict, so a bare "a", "。" or a single emoji, which the classifier may call a
+    yes at low confidence, must not answer a question."""
+    message = tracker.latest_message or {}
+    intent = message.get("intent") or {}
+    return (intent.get("name") in ("affirm", "deny")
+            and (intent.get("confidence") or 0.0) < YES_NO_MIN_CONFIDENCE
+            and not entities(tracker, fact))
 
 
 def rejected_this_turn(tracker: Tracker) -> list[str]:
@@ -70,6 +84,10 @@ class ValidateProfileForm(FormValidationAction):
             candidates.setdefault(fact, tracker.slots.get(fact))
         values: Dict[Text, Any] = {}
         for fact, value in candidates.items():
+            if value is not None and unsure_yes_no(tracker, fact):
+                dispatcher.utter_message(response="utter_not_understood")
+                values[fact] = None  # asked again at once
+                continue
             values.update(getattr(self, f"validate_{fact}")(value, dispatcher, tracker, domain))
         if (values.get("disability_grade") is not None and tracker.slots.get("has_certificate") is None
                 and "has_certificate" not in candidates):

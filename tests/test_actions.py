@@ -31,11 +31,12 @@ TAIYUAN = "140100"
 
 
 def tracker(slots: dict | None = None, given: dict | None = None, intent: str = "inform",
-            entities: list | None = None, in_form: bool = True, requested: str | None = None) -> Tracker:
+            entities: list | None = None, in_form: bool = True, requested: str | None = None,
+            confidence: float = 1.0) -> Tracker:
     """A tracker as Rasa sends it: `slots` held before this turn, `given` extracted from this turn's
     message (the SlotSet events at the end, as the form sends its candidates)."""
     entities = entities or []
-    message = {"intent": {"name": intent, "confidence": 1.0}, "entities": entities, "text": "…"}
+    message = {"intent": {"name": intent, "confidence": confidence}, "entities": entities, "text": "…"}
     events = [{"event": "user", "text": "…", "parse_data": message}]
     if in_form:
         events += [{"event": "slot", "name": "requested_slot", "value": requested},
@@ -215,6 +216,21 @@ def test_the_programmes_asked_about_and_all_of_them():
     assert slot_events(events)["programs"] == ["care_subsidy"]
     events, _ = run(ValidateProfileForm(), tracker({"programs": ["care_subsidy"]}, intent="ask_eligibility"))
     assert slot_events(events)["programs"] is None  # 我能领什么补贴: every programme
+
+
+def test_a_yes_the_nlu_is_not_sure_of_answers_nothing():
+    held = {"region": TAIYUAN, "disability_grade": 1, "has_certificate": True, "programs": ["care_subsidy"]}
+    unsure = tracker(held, {"needs_long_term_care": True}, intent="affirm", confidence=0.45,
+                     requested="needs_long_term_care")
+    events, messages = run(ValidateProfileForm(), unsure)
+    assert slot_events(events)["needs_long_term_care"] is None
+    assert slot_events(events)["requested_slot"] == "needs_long_term_care"
+    assert messages[0]["response"] == "utter_not_understood"
+    sure = tracker(held, {"needs_long_term_care": True}, intent="affirm", confidence=0.94,
+                   requested="needs_long_term_care")
+    events, messages = run(ValidateProfileForm(), sure)
+    assert slot_events(events)["needs_long_term_care"] is True and not messages
+    assert slot_events(events)["requested_slot"] is None  # settled: the form ends
 
 
 def test_profile_from_slots_drops_bad_values():
