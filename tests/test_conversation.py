@@ -1,0 +1,383 @@
+"""Whole conversations through the trained model and a running action server.
+
+Once per test session: bot.build.ensure_model() (trains only when its inputs changed), the real action
+server as a child process on a free port of 127.0.0.1, and the model loaded with Rasa's Agent on the
+project's tracker store (bot.tracker_store, SQLite in a temporary directory). Each test talks as its own
+sender. Every bot message is checked on the way: plain text a screen reader reads well, at most 500
+characters.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+import unicodedata
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bot.serve import HOST, free_port, start_actions, stop, wait_until_up
+from bot.text import plain
+
+ROOT = Path(__file__).resolve().parents[1]
+LIMIT = 500
+FIGURES: dict = {"longest": (0, "")}
+
+
+def readable(text: str) -> None:
+    assert 0 < len(text) <= LIMIT, (len(text), text[:80])
+    assert plain(text) == text, text
+    assert not any(unicodedata.category(c) in ("So", "Sk", "Cc", "Co") and c != "\n" for c in text), text
+
+
+class Replies(list):
+    """The bot's answer to one message: Rasa's output messages, in order."""
+
+    @property
+    def texts(self) -> list[str]:
+        return [m["text"] for m in self if m.get("text")]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.texts)
+
+    @property
+    def asks(self) -> list[str]:
+        return [m["custom"]["ask"] for m in self if "ask" in (m.get("custom") or {})]
+
+    @property
+    def results(self) -> list[dict] | None:
+        found = [m["custom"]["results"] for m in self if "results" in (m.get("custom") or {})]
+        return found[-1] if found else None
+
+    def verdict(self, program: str) -> str:
+        return next(r["verdict"] for r in self.results or [] if r["program"] == program)
+
+
+class Bot:
+    def __init__(self, agent, loop):
+        self.agent, self.loop = agent, loop
+
+    def say(self, text: str, sender: str) -> Replies:
+        replies = Replies(self.loop.run_until_complete(self.agent.handle_text(text, sender_id=sender)) or [])
+        for message in replies:
+            assert set(message) <= {"recipient_id", "text", "buttons", "custom", "image", "attachment"}, message
+            if message.get("text"):
+                readable(message["text"])
+                if len(message["text"]) > FIGURES["longest"][0]:
+                    FIGURES["longest"] = (len(message["text"]), message["text"][:40])
+            for button in message.get("buttons") or []:
+                assert button["title"] == button["payload"]
+        return replies
+
+    def answer(self, sender: str, first: str, answers: dict[str, str], limit: int = 12) -> Replies:
+        """Say `first`, then answer each question from `answers` until the verdicts come.
+
+        A question about a fact not in `answers`, or about one asked before, fails the test."""
+        replies = self.say(first, sender)
+        asked: list[str] = []
+        while replies.results is None:
+            assert replies.asks, f"neither a question nor a verdict: {replies.texts}"
+            fact = replies.asks[-1]
+            assert fact not in asked, f"{fact} asked twice"
+            assert fact in answers, f"unexpected question about {fact}: {replies.texts}"
+            asked.append(fact)
+            replies = self.say(answers[fact], sender)
+            assert len(asked) <= limit
+        replies.asked = asked
+        return replies
+
+
+def load_agent(model: Path, action_url: str, db: Path, loop):
+    from rasa.core.agent import load_agent as load
+    from rasa.core.utils import AvailableEndpoints
+    from rasa.utils.endpoints import EndpointConfig
+
+    endpoints = AvailableEndpoints(
+        action=EndpointConfig(action_url),
+        tracker_store=EndpointConfig(type="bot.tracker_store.PrivateSQLTrackerStore",
+                                     dialect="sqlite", db=str(db)))
+    return loop.run_until_complete(load(str(model), endpoints=endpoints))
+
+
+@pytest.fixture(scope="session")
+def model() -> Path:
+    from bot.build import ensure_model
+    from bot.chat import quiet_logging
+
+    quiet_logging()
+    start = time.monotonic()
+    path = ensure_model()
+    FIGURES["ensure_model_s"] = round(time.monotonic() - start, 1)
+    return path
+
+
+@pytest.fixture(scope="session")
+def action_url(tmp_path_factory):
+    port = free_port()
+    log = open(tmp_path_factory.mktemp("actions") / "actions.log", "wb")
+    proc = start_actions(port, log)
+    yield f"http://{HOST}:{port}/webhook"
+    stop(proc)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def store(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("state") / "zhucan.db"
+
+
+@pytest.fixture(scope="session")
+def loop():
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+
+
+@pytest.fixture(scope="session")
+def bot(model, action_url, store, loop) -> Bot:
+    start = time.monotonic()
+    agent = load_agent(model, action_url, store, loop)
+    FIGURES["load_s"] = round(time.monotonic() - start, 1)
+    return Bot(agent, loop)
+
+
+def teardown_module(module):
+    if len(FIGURES) > 1:
+        print("\nconversation figures:", json.dumps(FIGURES, ensure_ascii=False), file=sys.stderr)
+
+
+# --- the contract's example, corrections, 为什么 -------------------------------------------------------
+
+def test_the_contract_example_asks_only_what_is_missing(bot):
+    replies = bot.say("我爸肢体一级，在太原，能领护理补贴吗", "example")
+    assert replies.asks == ["needs_long_term_care"]
+    assert replies.results is None
+    replies = bot.say("是", "example")
+    assert replies.results is not None
+    assert [(r["program"], r["verdict"]) for r in replies.results] == [("care_subsidy", "eligible")]
+    assert replies.texts[0].startswith("重度残疾人护理补贴：按规定符合条件")
+    result = replies.results[0]
+    assert set(result) == {"program", "verdict", "missing", "reasons", "sources", "source_status", "details"}
+    assert result["sources"][0]["doc"] == "national-2015-52"
+    assert "怎么申请" in replies.text
+
+
+def test_a_correction_changes_the_verdict_and_why_quotes_the_source(bot):
+    bot.answer("correct", "我爸肢体一级，在太原，能领护理补贴吗", {"needs_long_term_care": "是"})
+    replies = bot.say("不对，是三级", "correct")
+    assert replies.verdict("care_subsidy") == "ineligible"
+    assert replies.texts[0].startswith("重度残疾人护理补贴：按规定不符合条件")
+    why = bot.say("为什么", "correct")
+    quote = replies.results[0]["sources"][0]["quote"]
+    assert f"“{quote}”" in why.text
+    assert all(reason in why.text for reason in replies.results[0]["reasons"])
+    review = bot.say("我说了什么", "correct")
+    assert "残疾等级为三级" in review.text and "山西省太原市" in review.text
+    assert "不对，是三级" in review.text
+
+
+# --- every programme --------------------------------------------------------------------------------
+
+def test_living_subsidy_for_a_dibao_household(bot):
+    replies = bot.answer("living", "我有残疾证，家里是低保户，户口在太原，能领生活补贴吗",
+                         {"age": "45岁", "orphan": "不是", "has_certificate": "有", "household": "低保家庭"})
+    assert replies.verdict("living_subsidy") == "eligible"
+
+
+def test_care_subsidy_in_shanghai_reaches_grade_3_intellectual(bot):
+    replies = bot.answer("shanghai", "我儿子智力三级，有残疾证，户口在崇明，能领护理补贴吗",
+                         {"needs_long_term_care": "是", "household": "都不是"})
+    assert replies.verdict("care_subsidy") == "eligible"
+    assert replies.results[0]["details"]["amount_yuan_per_month"] == 150
+    assert "150元" in replies.text
+
+
+def test_gradual_exit_in_shanxi_says_how_many_months_are_left(bot):
+    replies = bot.answer("exit", "我家是低保户，在太原，我找到工作了，收入超过低保标准4个月了，渐退期还能有吗",
+                         {"exit_cause": "就业", "income_above_line": "是", "months_above_line": "4个月",
+                          "household": "低保家庭", "employed": "有"})
+    assert replies.verdict("dibao_gradual_exit") == "eligible"
+    assert replies.results[0]["details"]["months_left"] == 2
+    assert "还剩2个月" in replies.text
+
+
+def test_child_rehab_aid_for_a_4_year_old_with_autism_without_certificate(bot):
+    replies = bot.answer("child", "孩子4岁，有自闭症，没有残疾证，在太原，能领康复救助吗",
+                         {"household": "低保家庭", "in_welfare_institution": "不是", "orphan": "不是"})
+    assert replies.verdict("child_rehab_aid") == "eligible"
+    assert "has_certificate" not in replies.asked
+
+
+def test_dibao_individual_for_a_low_income_household(bot):
+    replies = bot.answer("single", "我肢体二级，有残疾证，家里是低保边缘户，在太原，能单独申请低保吗",
+                         {"household": "低保边缘或低收入家庭", "age": "40岁", "employed": "没有"})
+    assert replies.verdict("dibao_individual") == "eligible"
+
+
+def test_what_can_i_get_screens_every_programme(bot):
+    replies = bot.say("我能领什么补贴", "all")
+    assert len(replies.asks) == 1
+    answers = {"region": "太原", "age": "40岁", "has_certificate": "有", "disability_category": "肢体",
+               "disability_grade": "一级", "autism": "没有", "needs_long_term_care": "是", "household": "低保家庭",
+               "in_welfare_institution": "不是", "orphan": "不是", "employed": "没有", "exit_cause": "其他原因",
+               "income_above_line": "不是", "months_above_line": "0个月", "months_employed": "0个月"}
+    fact = replies.asks[-1]
+    replies = bot.answer("all", answers[fact], answers, limit=15)
+    assert {r["program"] for r in replies.results} == {
+        "living_subsidy", "care_subsidy", "dibao_gradual_exit", "child_rehab_aid", "dibao_individual"}
+    assert all(r["verdict"] != "need_info" for r in replies.results)
+    assert replies.verdict("living_subsidy") == "eligible"
+
+
+# --- 重新开始, 我说了什么, a restart of the server ---------------------------------------------------------
+
+def test_restart_clears_the_facts(bot):
+    bot.say("我爸肢体一级，在太原", "restart")
+    assert "山西省太原市" in bot.say("我说了什么", "restart").text
+    replies = bot.say("重新开始", "restart")
+    assert "重新开始" in replies.text
+    assert "还没有告诉我" in bot.say("我说了什么", "restart").text
+
+
+def test_a_conversation_survives_a_restart_of_the_server(bot, model, action_url, store, loop):
+    replies = bot.say("我爸肢体一级，在太原，能领护理补贴吗", "survivor")
+    assert replies.asks == ["needs_long_term_care"]
+    fresh = Bot(load_agent(model, action_url, store, loop), loop)  # a new server on the same store
+    assert "山西省太原市" in fresh.say("我说了什么", "survivor").text
+    replies = fresh.say("是", "survivor")
+    assert replies.verdict("care_subsidy") == "eligible"
+
+
+# --- bad values, typed and forced ---------------------------------------------------------------------
+
+def test_a_typed_age_of_200_gets_a_question_back(bot):
+    bot.say("孩子有自闭症，在太原，能领康复救助吗", "age200")
+    replies = bot.say("孩子200岁", "age200")
+    assert "0到120岁" in replies.text and "200岁" in replies.text
+    assert replies.asks == ["age"]
+    assert "山西省太原市" in bot.say("我说了什么", "age200").text  # the other facts are kept
+
+
+@pytest.mark.parametrize("forced,fact,words", [
+    ('/inform{"age": 200}', "age", "200岁"),
+    ('/inform{"disability_grade": 7}', "disability_grade", "7级"),
+    ('/ask_eligibility{"disability_grade": "七"}', "disability_grade", "7级"),
+])
+def test_forced_bad_values_get_a_question_back(bot, forced, fact, words):
+    sender = "forced-" + fact + str(len(forced))
+    bot.say("我能领什么补贴", sender)
+    replies = bot.say(forced, sender)
+    assert words in replies.text
+    assert replies.asks == [fact]
+
+
+def test_a_forced_bad_value_with_another_intent_never_reaches_the_engine(bot):
+    bot.say('/review{"disability_grade": 9, "age": 300}', "forced-review")
+    replies = bot.say("我说了什么", "forced-review")
+    assert "9" not in replies.text and "300" not in replies.text
+
+
+# --- hostile input -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "",
+    " ",
+    "啊" * 10_000,
+    "我" + "肢体一级" * 2_500,
+    "😀😀😀",
+    "👍🏽🇨🇳",
+    "\x00\x07\x1b[2J\u202e",
+    "/no_such_intent",
+    '/inform{"age": "not json',
+    "/inform{\"region\": \"" + "朝" * 300 + "\"}",
+    "<script>alert(1)</script>",
+    "**为什么**",
+])
+def test_hostile_input_gets_a_sensible_plain_reply(bot, text):
+    sender = f"hostile-{abs(hash(text))}"
+    replies = bot.say(text, sender)
+    assert replies.texts, "no reply at all"
+    # and the conversation still works afterwards
+    assert bot.say("我能领什么补贴", sender).asks
+
+
+def test_hostile_input_inside_the_form_returns_to_the_question(bot):
+    bot.say("我爸肢体一级，在太原，能领护理补贴吗", "hostile-form")
+    for text in ("", "😀", "🌧", "a", "\x00", "/no_such_intent", "/inform{\"needs_long_term_care\": 5}"):
+        replies = bot.say(text, "hostile-form")
+        assert replies.texts
+        assert replies.asks == ["needs_long_term_care"], (text, replies.texts)  # nothing answered it
+    replies = bot.say("啊" * 10_000, "hostile-form")
+    assert replies.texts and replies.results is None
+    assert "山西省太原市" in bot.say("我说了什么", "hostile-form").text  # the facts are all still there
+    assert bot.say("能领护理补贴吗", "hostile-form").asks == ["needs_long_term_care"]
+    assert bot.say("是", "hostile-form").verdict("care_subsidy") == "eligible"
+
+
+# --- what is stored --------------------------------------------------------------------------------------
+
+def test_the_store_keeps_no_typed_words_nor_id_or_phone_numbers(bot, store):
+    bot.say("我的电话是13812345678，身份证110101199003071234", "private")
+    bot.say("我在太原，电话138 1234 5678", "private")
+    bot.say('/inform{"region": "13812345678"}', "private")
+    raw = store.read_bytes().decode("utf-8", errors="replace")
+    for secret in ("13812345678", "110101199003071234", "138 1234 5678", "我的电话是", "电话138"):
+        assert secret not in raw
+    with sqlite3.connect(store) as db:
+        rows = [json.loads(d) for (d,) in db.execute(
+            "select data from events where sender_id = 'private' and type_name = 'user'")]
+    assert rows and all(r["text"] == "[redacted]" for r in rows)
+    assert all(r["parse_data"]["intent"]["name"] for r in rows)  # the intent is kept
+
+
+def test_restart_deletes_what_was_said_before(bot, store):
+    bot.say("我爸肢体一级，在太原", "forgotten")
+    bot.say("重新开始", "forgotten")
+    with sqlite3.connect(store) as db:
+        types = [t for (t,) in db.execute(
+            "select type_name from events where sender_id = 'forgotten' order by id")]
+    assert types[0] == "restart" and "user" not in types and "slot" not in types
+
+
+# --- zhucan serve ------------------------------------------------------------------------------------------
+
+def test_serve_answers_over_rest_and_forgets(model, tmp_path):
+    """`zhucan serve` with the project's credentials: REST replies with the payloads, then forget."""
+    action_port, port = free_port(), free_port()
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(
+        f"action_endpoint:\n  url: http://{HOST}:{action_port}/webhook\n"
+        f"tracker_store:\n  type: bot.tracker_store.PrivateSQLTrackerStore\n  dialect: sqlite\n"
+        f"  db: {tmp_path / 'serve.db'}\n", encoding="utf-8")
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+    log = open(tmp_path / "serve.log", "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--", "--port", str(port),
+                             "--endpoints", str(endpoints)], cwd=ROOT, env=env, stdout=log, stderr=log)
+    start = time.monotonic()
+    try:
+        wait_until_up(f"http://{HOST}:{port}/", proc, timeout=180)
+        FIGURES["serve_up_s"] = round(time.monotonic() - start, 1)
+
+        def post(path: str, body: dict):
+            request = urllib.request.Request(f"http://{HOST}:{port}{path}", data=json.dumps(body).encode(),
+                                             headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return json.loads(response.read())
+
+        replies = post("/webhooks/rest/webhook", {"sender": "rest", "message": "我爸肢体一级，在太原，能领护理补贴吗"})
+        assert {"custom": {"ask": "needs_long_term_care"}, "recipient_id": "rest"} in replies
+        replies = post("/webhooks/rest/webhook", {"sender": "rest", "message": "是"})
+        results = [r["custom"]["results"] for r in replies if "results" in r.get("custom", {})]
+        assert results and results[0][0]["verdict"] == "eligible"
+        assert post("/webhooks/zhucan/forget", {"sender": "rest"}) == {"forgotten": True}
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        log.close()
+    assert proc.returncode is not None
