@@ -21,6 +21,7 @@ LIMIT = 500
 # What a person wants to hear first: what they can get, then what the office decides, then the rest.
 VERDICT_ORDER = {"eligible": 0, "refer": 1, "need_info": 2, "ineligible": 3}
 ASK_ALL = "我能领什么补贴"
+SAME_AS_BEFORE = "\n结论和刚才一样。要再听理由和依据，请说：为什么。"
 
 
 def say(dispatcher: CollectingDispatcher, text: str, buttons: list[dict] | None = None) -> None:
@@ -35,6 +36,12 @@ def say(dispatcher: CollectingDispatcher, text: str, buttons: list[dict] | None 
             dispatcher.utter_message(text=part)
 
 
+def same_verdict(result: dict, before: dict | None) -> bool:
+    """The same conclusion as last time, for the same reasons (said again in one sentence only)."""
+    keys = ("verdict", "reasons", "source_status", "details")
+    return before is not None and all(result.get(k) == before.get(k) for k in keys)
+
+
 def _names(programs: list[str]) -> str:
     return "、".join(title(p) for p in programs)
 
@@ -47,13 +54,17 @@ class ActionGiveVerdicts(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        from bot.render import render_result
+        from bot.render import headline, render_result
 
         profile, events = checked_profile(tracker, dispatcher)
         programs = scope(tracker)
         results = [r.to_json() for r in evaluate(profile, programs).results]
+        before = {r.get("program"): r for r in tracker.get_slot(LAST_RESULTS_SLOT) or []}
         for result in sorted(results, key=lambda r: VERDICT_ORDER[r["verdict"]]):
-            say(dispatcher, render_result(result))
+            if same_verdict(result, before.get(result["program"])):
+                say(dispatcher, headline(result) + SAME_AS_BEFORE)
+            else:
+                say(dispatcher, render_result(result))
         dispatcher.utter_message(json_message={"results": results})
         if programs and len(programs) < len(programme_ids()):
             say(dispatcher, f"想知道其他补贴能不能领，可以说：{ASK_ALL}。",

@@ -296,6 +296,17 @@ def test_one_programme_asked_then_the_others_are_offered():
     assert offer["buttons"] == [{"title": "我能领什么补贴", "payload": "我能领什么补贴"}]
 
 
+def test_an_unchanged_verdict_is_said_in_one_sentence():
+    slots = {"region": TAIYUAN, "disability_category": "physical", "disability_grade": 1,
+             "has_certificate": True, "needs_long_term_care": True, "programs": ["care_subsidy"]}
+    events, first = verdicts(slots)
+    _, again = verdicts({**slots, "age": 45, "last_results": slot_events(events)["last_results"]})
+    assert texts(again)[0] == texts(first)[0].split("\n")[0] + "\n结论和刚才一样。要再听理由和依据，请说：为什么。"
+    assert again[1]["custom"] == first[1]["custom"]  # the payload is complete every time
+    _, changed = verdicts({**slots, "disability_grade": 3, "last_results": slot_events(events)["last_results"]})
+    assert "结论和刚才一样" not in changed[0]["text"] and "不符合条件" in changed[0]["text"]
+
+
 def test_an_expired_plan_is_said_and_where_to_apply():
     slots = {"region": "呼兰", "household": "dibao", "employed": True, "months_employed": 5,
              "programs": ["dibao_gradual_exit"]}
