@@ -137,7 +137,7 @@ PHRASES: list[tuple[re.Pattern, str, str]] = [(re.compile(p), e, v) for p, e, v 
      + _CARE + ")", "needs_long_term_care", _TRUE),
     (r"(?P<t>离不了人|身边离不开人|离不得人)", "needs_long_term_care", _TRUE),
     # income and the 低保 line
-    (r"(?:没有|没|未|不到|还没)(?:超过|超出|高于|超)了?" + _LINE, "income_above_line", _FALSE),
+    (r"(?:还没有|还没|没有|没|未|不到)(?:超过|超出|高于|超)了?" + _LINE, "income_above_line", _FALSE),
     (r"(?P<t>(?:超过|超出|高于|超)了" + _LINE + ")", "income_above_line", _TRUE),
     (r"(?P<t>(?:超出|高于)" + _LINE + ")", "income_above_line", _TRUE),
     (r"(?:低于|不到|不够)" + _LINE, "income_above_line", _FALSE),
