@@ -141,7 +141,11 @@ def answer_words(fact: str) -> list[str]:
 
         return [grade_zh(g) for g in range(spec.low, spec.high + 1)]
     if spec.kind == "enum":
-        return enum_words(fact)
+        words = enum_words(fact)
+        question = QUESTIONS[fact]
+        if all(w in question for w in words):  # in the order the question says them
+            words.sort(key=question.index)
+        return words
     return []
 
 

@@ -21,7 +21,7 @@ LIMIT = 500
 # What a person wants to hear first: what they can get, then what the office decides, then the rest.
 VERDICT_ORDER = {"eligible": 0, "refer": 1, "need_info": 2, "ineligible": 3}
 ASK_ALL = "我能领什么补贴"
-SAME_AS_BEFORE = "\n结论和刚才一样。要再听理由和依据，请说：为什么。"
+SAME_AS_BEFORE = "\n这些结论和刚才一样。要再听理由和依据，请说：为什么。"
 
 
 def say(dispatcher: CollectingDispatcher, text: str, buttons: list[dict] | None = None) -> None:
@@ -60,11 +60,14 @@ class ActionGiveVerdicts(Action):
         programs = scope(tracker)
         results = [r.to_json() for r in evaluate(profile, programs).results]
         before = {r.get("program"): r for r in tracker.get_slot(LAST_RESULTS_SLOT) or []}
+        unchanged = []
         for result in sorted(results, key=lambda r: VERDICT_ORDER[r["verdict"]]):
             if same_verdict(result, before.get(result["program"])):
-                say(dispatcher, headline(result) + SAME_AS_BEFORE)
+                unchanged.append(headline(result))
             else:
                 say(dispatcher, render_result(result))
+        if unchanged:  # said once already: the conclusions only, in one message
+            say(dispatcher, "\n".join(unchanged) + SAME_AS_BEFORE)
         dispatcher.utter_message(json_message={"results": results})
         if programs and len(programs) < len(programme_ids()):
             say(dispatcher, f"想知道其他补贴能不能领，可以说：{ASK_ALL}。",
