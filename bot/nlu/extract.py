@@ -6,8 +6,16 @@ it, and anything else (the caseworker's one-message /check) can call `extract(te
     -> [{"entity": "subject", "start": 0, "end": 2, "value": "father"},
         {"entity": "region", "start": 3, "end": 5, "value": "140100"},
         {"entity": "disability_category", "start": 6, "end": 8, "value": "physical"},
-        {"entity": "disability_grade", "start": 8, "end": 10, "value": "1"}, …
-        {"entity": "program", "start": 23, "end": 27, "value": "care_subsidy"}]
+        {"entity": "disability_grade", "start": 8, "end": 10, "value": "1"},
+        {"entity": "needs_long_term_care", "start": 11, "end": 15, "value": "true"},   # 瘫在床上
+        {"entity": "disability_category", "start": 11, "end": 12, "value": "physical"}, # 瘫
+        {"entity": "needs_long_term_care", "start": 15, "end": 19, "value": "true"},   # 要人照顾
+        {"entity": "program", "start": 22, "end": 26, "value": "care_subsidy"}]
+
+Entities are sorted by start, the longer first; a fact may come twice (a non-list slot takes the last,
+so "不是低保，是低保边缘" ends on low_income). Some words say two things and give two entities on the
+same span: 上班/就业/打工 (employed true and exit_cause employment; exit_cause first when the message
+is about a 低保 household's income), 两项补贴 (one program entity "living_subsidy+care_subsidy").
 
 Entity types and values (docs/conversation.md): one type per profile fact, plus `program` and
 `subject`; values are canonical strings ("physical", "dibao", "140100", "true"/"false", "4").
@@ -20,8 +28,9 @@ Where the values come from, in order:
   (knowledge/lexicon.yaml), matched on the tokens of the project's jieba, either from the entity
   ruler of the spaCy pipeline (doc.ents) or, without spaCy, by the same phrase match in Python;
 - negation in a small window before or right after the term, inside its clause ("没有残疾证",
-  "不需要人照顾", "不是低保" -> household none, "残疾证还没办下来"), and questions ("有没有残疾证")
-  that settle nothing;
+  "不需要人照顾", "不是低保" -> household none, "残疾证还没办下来"; the entity's span then takes in
+  the negation), and questions or intentions ("有没有残疾证", "怎么办残疾证", "能领低保吗") that
+  settle nothing; a denied category or grade ("不是一级") gives nothing;
 - a few phrase patterns for what a single term cannot say ("没证", "生活能自理", "瘫在床上",
   "收入超过了低保标准", "grade 1");
 - numbers in any form via knowledge.textnorm.find_numbers: 岁/周岁 -> age, 级 -> disability_grade,
