@@ -282,3 +282,18 @@ def test_spacy_and_plain_paths_agree(nlp):
     texts = _examples(ROOT / "bot" / "data" / "nlu.yml") + _examples(ROOT / "tests" / "nlu" / "heldout.yml")
     differ = [t for t in texts if extract(t, nlp) != extract(t)]
     assert not differ
+
+
+def test_ensure_spacy_rebuilds_only_when_its_inputs_change():
+    import time
+
+    import bot.build as build
+
+    inputs = {str(p.relative_to(ROOT)) for p in build._files(build.SPACY_INPUTS)}
+    assert {"knowledge/lexicon.yaml", "knowledge/gazetteer.py", "knowledge/places.yaml", "knowledge/segment.py",
+            "bot/nlp/tokenizer.py", "bot/nlp/build_spacy.py", "rules/programs/care_subsidy.yaml"} <= inputs
+    path = build.ensure_spacy()
+    assert build.SPACY_STAMP.read_text(encoding="utf-8").strip() == build.spacy_fingerprint()
+    start = time.monotonic()
+    assert build.ensure_spacy() == path
+    assert time.monotonic() - start < 1.0  # up to date: nothing rebuilt
