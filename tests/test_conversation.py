@@ -286,20 +286,23 @@ def test_a_forced_bad_value_with_another_intent_never_reaches_the_engine(bot):
 
 # --- hostile input -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", [
-    "",
-    " ",
-    "啊" * 10_000,
-    "我" + "肢体一级" * 2_500,
-    "😀😀😀",
-    "👍🏽🇨🇳",
-    "\x00\x07\x1b[2J\u202e",
-    "/no_such_intent",
-    '/inform{"age": "not json',
-    "/inform{\"region\": \"" + "朝" * 300 + "\"}",
-    "<script>alert(1)</script>",
-    "**为什么**",
-])
+HOSTILE = {
+    "empty": "",
+    "blank": " ",
+    "10000 characters": "啊" * 10_000,
+    "10000 characters of facts": "我" + "肢体一级" * 2_500,
+    "emoji": "😀😀😀",
+    "emoji with modifiers": "👍🏽🇨🇳",
+    "control characters": "\x00\x07\x1b[2J\u202e",
+    "unknown intent": "/no_such_intent",
+    "broken forced intent": '/inform{"age": "not json',
+    "long forced place": "/inform{\"region\": \"" + "朝" * 300 + "\"}",
+    "html": "<script>alert(1)</script>",
+    "markdown": "**为什么**",
+}
+
+
+@pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
 def test_hostile_input_gets_a_sensible_plain_reply(bot, text):
     sender = f"hostile-{abs(hash(text))}"
     replies = bot.say(text, sender)
