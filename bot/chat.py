@@ -125,8 +125,7 @@ async def talk(agent, sender: str, stdin=sys.stdin, stdout=sys.stdout) -> None:
         except Exception:  # noqa: BLE001  keep talking; the log has the error, not the words
             logging.getLogger(__name__).exception("could not answer a message")
             replies = [{"text": "对不起，出了点问题，这句没能回答。请再说一次，或者换个说法。"}]
-        for reply in render(replies or []):
-            print(reply, file=stdout)
+        print("\n\n".join(render(replies or [])), file=stdout)  # a blank line between messages
 
 
 def main(argv: list[str] | None = None) -> int:

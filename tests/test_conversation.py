@@ -349,6 +349,27 @@ def test_restart_deletes_what_was_said_before(bot, store):
     assert types[0] == "restart" and "user" not in types and "slot" not in types
 
 
+# --- zhucan chat ------------------------------------------------------------------------------------------
+
+def test_the_terminal_chat_prints_plain_text_only(bot):
+    """The loop of `zhucan chat` on the session's agent: greeting, answers, no payloads, 退出 and Ctrl-D."""
+    import io
+
+    from bot.chat import talk
+
+    out = io.StringIO()
+    bot.loop.run_until_complete(talk(bot.agent, "terminal-test", io.StringIO(
+        "我爸肢体一级，在太原，能领护理补贴吗\n\n是\n退出\n我说了什么\n"), out))
+    text = out.getvalue()
+    assert text.startswith("您好，我是助残问答。")
+    assert "是否因为残疾需要长期有人照护" in text and "可以说：是；不是。" in text  # the button words
+    assert "重度残疾人护理补贴：按规定符合条件" in text
+    assert "{" not in text and "results" not in text and "我说了什么" not in text  # stopped at 退出
+    out = io.StringIO()
+    bot.loop.run_until_complete(talk(bot.agent, "terminal-test", io.StringIO("我说了什么\n"), out))  # then EOF
+    assert "上次说的情况我还记着" in out.getvalue() and "山西省太原市" in out.getvalue()
+
+
 # --- zhucan serve ------------------------------------------------------------------------------------------
 
 def test_serve_answers_over_rest_and_forgets(model, tmp_path):
