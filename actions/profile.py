@@ -9,6 +9,7 @@ that no action ever hands the engine a value that did not pass.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date
 from typing import Any, Iterable
@@ -25,6 +26,7 @@ PROGRAM_ENTITY = "program"
 # The lexicon names both subsidies at once with one value: "living_subsidy+care_subsidy".
 PROGRAM_JOIN = "+"
 SHOWN_MAX = 20  # characters of a bad value repeated back to the user
+_LONG_NUMBER = re.compile(r"[0-9０-９][0-9０-９\s\-]{5,}[0-9０-９Xx]")
 
 _NUMBER_WORDS = {
     # fact: (what it is called in a sentence, unit)
@@ -44,11 +46,12 @@ class BadValue(ValueError):
 
 
 def shown(value: Any) -> str:
-    """A value as it may be repeated to the user: printable, plain, short."""
+    """A value as it may be repeated to the user: printable, plain, short, and no long digit runs (a
+    phone or ID-card number typed where a place or an age was expected is not read back)."""
     from bot.text import plain
 
     text = "".join(ch for ch in str(value) if unicodedata.category(ch)[0] != "C")
-    text = plain(text).replace("\n", " ")
+    text = _LONG_NUMBER.sub("这串数字", plain(text).replace("\n", " "))
     return text[:SHOWN_MAX]
 
 
@@ -75,13 +78,13 @@ def problem(fact: str, value: Any) -> str:
     if fact == "disability_grade":
         number = _number(value)
         if number is not None:
-            return f"残疾等级只有一级到四级，一级最重。您说的是{number}级。"
+            return f"残疾等级只有一级到四级，一级最重。您说的是{shown(number)}级。"
         return f"残疾等级只有一级到四级，一级最重。“{said}”不是一个等级。"
     if spec.kind == "int":
         name, unit = _NUMBER_WORDS.get(fact, (spec.label, ""))
         number = _number(value)
         if number is not None:
-            return f"{name}要在{spec.low}到{spec.high}{unit}之间，您说的是{number}{unit}。"
+            return f"{name}要在{spec.low}到{spec.high}{unit}之间，您说的是{shown(number)}{unit}。"
         return f"{name}要说一个{spec.low}到{spec.high}之间的整数，“{said}”不是。"
     if spec.kind == "enum":
         return f"{spec.label}没有“{said}”这一种，可以是：{'、'.join(enum_words(fact))}。"

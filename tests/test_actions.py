@@ -140,6 +140,8 @@ def test_values_from_the_nlu_and_forced_ones_become_canonical():
     ("has_certificate", "也许吧", ["残疾人证"]),
     ("region", "火星", ["没有找到", "火星"]),
     ("region", "", ["省、市或区县"]),
+    ("region", "13812345678", ["这串数字"]),
+    ("age", "110101199003071234", ["这串数字"]),
 ])
 def test_bad_values_are_rejected_with_a_clear_sentence(fact, value, words):
     with pytest.raises(BadValue) as err:
