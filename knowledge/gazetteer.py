@@ -544,11 +544,19 @@ class Gazetteer:
             strong = (len(g) > 1 or min(codes.values()) == _OFFICIAL
                       or any(p.level in ("province", "city") for p in places)
                       or norm[start:end] == whole
+                      or self._alone_in_clause(norm, start, end)
                       or norm[:start].rstrip().endswith(_CUES_BEFORE)
                       or norm[end:].lstrip().startswith(_CUES_AFTER))
             out.append(Mention(pos[start], pos[end - 1] + 1, text[pos[start]:pos[end - 1] + 1], places,
                                weak=not strong))
         return out
+
+    @staticmethod
+    def _alone_in_clause(norm: str, start: int, end: int) -> bool:
+        """A name that is a clause by itself ("崇明，孩子5岁"): punctuation or the text's edge on both
+        sides. A word inside a clause ("家里不富裕，") is not."""
+        before, after = norm[:start].rstrip(" \t"), norm[end:].lstrip(" \t")
+        return (not before or before[-1] in _EDGE_PUNCT) and (not after or after[0] in _EDGE_PUNCT)
 
     def find(self, text: str) -> list[tuple[int, int, Place]]:
         """Places named in a sentence: (start, end, place) for each mention that names one place.

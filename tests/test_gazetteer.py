@@ -190,6 +190,10 @@ def test_find_in_sentences(g):
     mentions = g.mentions("朝阳和家里不富裕")
     assert len(mentions[0].places) >= 2 and mentions[1].weak
     assert g.find("我孩子四岁半，自闭症") == []
+    # a short name that is a clause by itself is a place: the way a list of facts starts
+    assert [p.code for _, _, p in g.find("崇明，孩子5岁")] == ["310151"]
+    assert [p.code for _, _, p in g.find("孩子5岁, 呼兰。")] == ["230111"]
+    assert g.find("家里不富裕，孩子5岁") == []
 
 
 def test_lexicon_terms_are_not_places(g):
