@@ -12,15 +12,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.render import LIMIT
+from bot.render import LIMIT, VERDICT_ORDER
 from rules.facts import FACTS
 
 from .profile import (LAST_RESULTS_SLOT, asked_programs, checked_profile, evaluate, programme_ids,
                       scope, title)
 
-# What a person wants to hear first: what they can get, then what the office decides, then the rest
-# (the order of bot.render.render_report).
-VERDICT_ORDER = {"eligible": 0, "refer": 1, "need_info": 2, "ineligible": 3}
 ASK_ALL = "我能领什么补贴"
 SAME_AS_BEFORE = "\n这些结论和刚才一样。要再听理由和依据，请说：为什么。"
 

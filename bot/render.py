@@ -10,6 +10,9 @@ from rules.explain import grade_zh, zh_date  # noqa: F401  (grade_zh re-exported
 from rules.facts import FACTS
 
 LIMIT = 500
+# What a person wants to hear first: what they can get, then what the office decides, then what
+# still needs asking, then the rest.
+VERDICT_ORDER = {"eligible": 0, "refer": 1, "need_info": 2, "ineligible": 3}
 
 
 def _title(program: str) -> str:
@@ -70,6 +73,5 @@ def render_result(result: dict, with_sources: bool = True, with_apply: bool = Tr
 
 def render_report(report: dict, with_sources: bool = True) -> str:
     """Every programme of a check, most useful first: what they can get, then what needs asking."""
-    order = {"eligible": 0, "refer": 1, "need_info": 2, "ineligible": 3}
-    results = sorted(report["results"], key=lambda r: order[r["verdict"]])
+    results = sorted(report["results"], key=lambda r: VERDICT_ORDER[r["verdict"]])
     return "\n\n".join(render_result(r, with_sources) for r in results)
