@@ -217,13 +217,14 @@ def test_check_answers_caseworkers_and_politely_refuses_everyone_else():
     run(scenario())
 
 
-def test_check_says_so_when_the_quick_check_is_not_there_yet(monkeypatch):
-    monkeypatch.setitem(sys.modules, "bot.quickcheck", None)  # import fails as if missing
-
+def test_check_by_default_runs_the_real_quick_check_without_the_bot_server():
     async def scenario():
         async with bot_running() as bot:
-            bot.api.push_text(CASEWORKER, "/check 太原")
-            assert await bot.api.wait_for(CASEWORKER, 1) == [tg.CHECK_UNAVAILABLE]
+            bot.api.push_text(CASEWORKER, "/check 崇明，孩子5岁，孤独症，有证")
+            texts = await bot.api.wait_for(CASEWORKER, 6)
+            assert texts[0].startswith("读到的情况：户籍在上海市崇明区，5岁")
+            assert any(t.startswith("残疾儿童康复救助：") for t in texts[1:])
+            assert bot.conv.requests == []
 
     run(scenario())
 

@@ -62,7 +62,6 @@ FORGET_FAILED = ("抱歉，系统暂时连不上，这次没有删除，您的�
 CHECK_REFUSED = ("/check 是给社工和经办人员用的快速核查命令。"
                  "您直接用自己的话说情况就行，我一样会告诉您能领哪些补贴。")
 CHECK_PROMPT = "请用一条消息说要核查的情况，比如：太原，肢体一级，有残疾人证，低保家庭，45岁。"
-CHECK_UNAVAILABLE = "快速核查功能还没有上线。您可以直接说情况，我会一项一项问清楚。"
 CHECK_FAILED = "抱歉，快速核查出错了，没有结果。请稍后再试，或者直接说情况。"
 CHECK_EMPTY = "这次核查没有得到结果。请把情况说得更具体一些再试。"
 UNKNOWN_COMMAND = "没有这个命令。直接用文字说情况就行，或者发 /help 看看怎么用。"
@@ -140,16 +139,6 @@ def render_replies(replies: list[dict]) -> list[tuple[str, Any]]:
     return messages
 
 
-def _load_quick_check() -> QuickCheck | None:
-    try:
-        from bot.quickcheck import quick_check
-    except ModuleNotFoundError as exc:
-        if exc.name in ("bot.quickcheck", "bot"):
-            return None
-        raise
-    return quick_check
-
-
 class Frontend:
     """The handlers, and the little state they share (all in memory, keyed by hashed id)."""
 
@@ -222,11 +211,10 @@ class Frontend:
     async def run_check(self, update: Update, context: ContextTypes.DEFAULT_TYPE,
                         situation: str) -> None:
         chat_id = update.effective_chat.id
-        quick_check = self.quick_check or _load_quick_check()
-        if quick_check is None:
-            await self.say(context.bot, chat_id, CHECK_UNAVAILABLE)
-            return
-        self.quick_check = quick_check
+        if self.quick_check is None:
+            from bot.quickcheck import quick_check  # plain Python, no model: loaded on first use
+            self.quick_check = quick_check
+        quick_check = self.quick_check
         try:
             async with self.typing(context.bot, chat_id):
                 answers = quick_check(situation)
