@@ -21,7 +21,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from bot.serve import ENDPOINTS, HOST, free_port, own_args, start_actions, stop
+from bot.serve import ENDPOINTS, HOST, free_port, start_actions, stop
 
 QUIT = {"退出", "quit", "exit"}
 DEFAULT_SENDER = "terminal"
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sender", default=DEFAULT_SENDER,
                         help="the conversation to continue (default: terminal)")
     parser.add_argument("--endpoints", type=Path, default=ENDPOINTS)
-    args = parser.parse_args(own_args(argv))
+    args = parser.parse_args(argv)
 
     print("正在准备，第一次可能要几分钟……", file=sys.stderr)
     with start_up_noise_hidden():

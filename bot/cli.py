@@ -161,13 +161,18 @@ def cmd_kb_build(args) -> int:
     return 0
 
 
-def _delegate(module: str, name: str = "main"):
-    def run(args) -> int:
-        import importlib
+# Commands whose options belong to another module's parser: `zhucan serve --port 5006` is
+# bot.serve's `--port 5006`. They are handed over before zhucan's own parser sees them (argparse's
+# REMAINDER refuses a remainder that starts with an option).
+DELEGATED = {"chat": ("bot.chat", "talk to the bot in the terminal"),
+             "serve": ("bot.serve", "the REST server of CONTRACT.md section 4"),
+             "telegram": ("bot.channels.telegram", "the Telegram front end")}
 
-        return importlib.import_module(module).__dict__[name](args.rest)
 
-    return run
+def _delegate(command: str, rest: list[str]) -> int:
+    import importlib
+
+    return importlib.import_module(DELEGATED[command][0]).main(rest)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -215,12 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
     kb_build.add_argument("--db", default=None)
     kb_build.set_defaults(run=cmd_kb_build)
 
-    for name, module, text in (("chat", "bot.chat", "talk to the bot in the terminal"),
-                               ("serve", "bot.serve", "the REST server of CONTRACT.md section 4"),
-                               ("telegram", "bot.channels.telegram", "the Telegram front end")):
-        p = sub.add_parser(name, help=text, add_help=False)
-        p.add_argument("rest", nargs=argparse.REMAINDER)
-        p.set_defaults(run=_delegate(module))
+    for name, (_, text) in DELEGATED.items():  # listed in the help; run by main() before parsing
+        sub.add_parser(name, help=text + f" (zhucan {name} --help for its options)", add_help=False)
     return parser
 
 
@@ -235,6 +236,9 @@ def main(argv: list[str] | None = None) -> int:
     from rules.engine import UnknownProgram
     from rules.facts import ProfileError
 
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in DELEGATED:
+        return _delegate(argv[0], argv[1:])
     args = build_parser().parse_args(argv)
     if getattr(args, "as_of", 0) is None:
         args.as_of = date.today()

@@ -134,18 +134,12 @@ def start_actions(port: int, log=None) -> subprocess.Popen:
     return proc
 
 
-def own_args(argv: list[str] | None) -> list[str] | None:
-    """Our arguments as `zhucan serve|chat` passes them on; a leading "--" (zhucan serve -- --port 5006,
-    which gets options past the top-level parser) is dropped."""
-    return argv[1:] if argv and argv[0] == "--" else argv
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="zhucan serve", description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="Rasa server port (default 5005)")
     parser.add_argument("--endpoints", type=Path, default=ENDPOINTS)
     parser.add_argument("--credentials", type=Path, default=CREDENTIALS)
-    args = parser.parse_args(own_args(argv))
+    args = parser.parse_args(argv)
 
     from bot.build import ensure_model
 

@@ -382,7 +382,7 @@ def test_serve_answers_over_rest_and_forgets(model, tmp_path):
         f"  db: {tmp_path / 'serve.db'}\n", encoding="utf-8")
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
     log = open(tmp_path / "serve.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--", "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port),
                              "--endpoints", str(endpoints)], cwd=ROOT, env=env, stdout=log, stderr=log)
     start = time.monotonic()
     try:
