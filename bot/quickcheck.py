@@ -49,7 +49,11 @@ async def quick_check(text: str, as_of: date | None = None) -> list[str]:
     """Every programme for one situation, as plain-text messages of at most LIMIT characters."""
     from rules.engine import evaluate
 
-    profile, problems = profile_from_text(text)
+    from bot.nlu.normalise import MAX_CHARS, clip
+
+    profile, problems = profile_from_text(clip(text))
+    if len(text) > MAX_CHARS:
+        problems.append(f"消息很长，只读了前{MAX_CHARS}个字。")
     report = evaluate(profile, None, as_of or date.today())
     messages = [understood(profile) + "".join(problems)]
     for result in sorted(report.results, key=lambda r: VERDICT_ORDER[r.verdict]):

@@ -36,7 +36,8 @@ MIN_VALUE_F1 = 0.93
 MAX_MEDIAN_PARSE_MS = 50.0
 
 PROBES = ["我爸在太原，肢体一级，瘫在床上要人照顾，能领护理补贴吗", "一级", "有", "没有", "太原", "五岁", "没有残疾证",
-          "为什么", "我说了什么", "重新开始", "崇名", "我爸爸肢體一級，在太原", "200岁", "七级", "", "   ", "😀"]
+          "为什么", "我说了什么", "重新开始", "崇名", "我爸爸肢體一級，在太原", "200岁", "七级", "", "   ", "😀",
+          "在太原。" + "啊" * 2000, "啊" * 2000 + "在太原。"]
 
 pytestmark = pytest.mark.slow
 
@@ -214,6 +215,11 @@ def test_answers_through_the_model(measured, text, intent, entities):
     p = _parse(measured, text)
     assert p["intent"] == intent
     assert {(e["entity"], e["value"]) for e in p["entities"]} == entities
+
+
+def test_only_the_first_thousand_characters_are_read(measured):
+    assert ("region", "140100") in {(e["entity"], e["value"]) for e in _parse(measured, PROBES[-2])["entities"]}
+    assert _parse(measured, PROBES[-1])["entities"] == []
 
 
 @pytest.mark.parametrize("text", ["", "   ", "😀"])

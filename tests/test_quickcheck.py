@@ -40,6 +40,8 @@ def test_nothing_understood_says_what_to_write_and_still_answers_need_info():
     assert all("还需要知道" in m for m in messages[1:] if "：按规定" not in m)
 
 
-def test_a_huge_message_is_answered_in_short_parts():
+def test_a_huge_message_is_read_up_to_the_cap_and_says_so():
     messages = check("我在太原，肢体一级。" * 1000)
-    assert "太原" in messages[0] and all(len(m) <= LIMIT for m in messages)
+    assert "太原" in messages[0] and "只读了前1000个字" in messages[0]
+    assert all(len(m) <= LIMIT for m in messages)
+    assert "崇明" not in check("啊" * 1000 + "我在崇明")[0]

@@ -40,7 +40,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from .extract import ENTITY_TYPES, EXTRA_TYPES, extract_doc
-from .normalise import normalise_text
+from .normalise import clip, normalise_text
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,8 @@ _FOUND = "zhucan_found_entities"  # the extractor's result, for the featurizer (
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class TextNormaliser(GraphComponent):
-    """NFKC, traditional -> simplified and typo repair of the message text, length kept."""
+    """NFKC, traditional -> simplified and typo repair of the message text, length kept; only the
+    first bot.nlu.normalise.MAX_CHARS characters of a message are read."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -70,7 +71,7 @@ class TextNormaliser(GraphComponent):
         text = message.get(TEXT)
         if not text or not isinstance(text, str):
             return
-        normalised = normalise_text(text)
+        normalised = normalise_text(clip(text))
         if normalised != text:
             message.set(TEXT, normalised)
 

@@ -27,7 +27,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["normalise_text", "repair_typos", "Repair"]
+__all__ = ["MAX_CHARS", "clip", "normalise_text", "repair_typos", "Repair"]
 
 # Full-width punctuation that NFKC would turn into ASCII: kept as typed (as knowledge.textnorm does).
 _KEEP = frozenset(chr(c) for c in range(0xFF01, 0xFF5F) if not chr(c).isalnum())
@@ -58,6 +58,16 @@ def _simplified(text: str) -> str:
         c = to_simplified(ch)
         out.append(c if len(c) == 1 else ch)
     return "".join(out)
+
+
+# What the NLU reads of one message. A situation takes a few sentences; matching costs grow faster
+# than the text, and a message of 10,000 characters would hold the server for seconds.
+MAX_CHARS = 1000
+
+
+def clip(text: str) -> str:
+    """The part of a message that is read: its first MAX_CHARS characters."""
+    return text[:MAX_CHARS] if text else (text or "")
 
 
 def normalise_text(text: str) -> str:
