@@ -126,7 +126,13 @@ def main() -> None:
     finally:
         stop(proc)
 
-    proc = serve([ZHUCAN, "serve"], ROOT, OUT / "zhucan.log")
+    # our own tracker store for the run, so that the benchmark's conversations stay out of var/
+    db = OUT / "bench-tracker.db"
+    db.unlink(missing_ok=True)
+    endpoints = OUT / "endpoints.yml"
+    endpoints.write_text((ROOT / "bot" / "endpoints.yml").read_text(encoding="utf-8")
+                         .replace("db: var/zhucan.db", f"db: {db}"), encoding="utf-8")
+    proc = serve([ZHUCAN, "serve", "--endpoints", str(endpoints)], ROOT, OUT / "zhucan.log")
     try:
         asyncio.run(wait_up("http://127.0.0.1:5005/"))
         results["zhucan"] = figures("zhucan", asyncio.run(drive("http://127.0.0.1:5005", OURS, args.users,
