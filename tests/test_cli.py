@@ -87,3 +87,10 @@ def test_bad_option_and_program_exit_2():
 def test_rules_lint_passes():
     out = run("rules", "lint")
     assert out.returncode == 0, out.stderr
+
+
+def test_chat_serve_and_telegram_take_their_own_options():
+    for command, option in (("serve", "--port"), ("chat", "--sender"), ("telegram", "--webhook-url")):
+        proc = run(command, "--help")
+        assert proc.returncode == 0 and option in proc.stdout and f"zhucan {command}" in proc.stdout
+    assert "zhucan serve --help" in run("--help").stdout
