@@ -107,6 +107,7 @@ class Branch:
     certain: bool  # the trigger is true (not merely possible)
     facts: frozenset[str]  # facts that decided it (certain) or that it waits on (possible)
     caveats: tuple[str, ...] = ()  # exceptions of local practice that might apply: said, not asked
+    ruled_out: frozenset[str] = frozenset()  # known facts that ruled out the items before it
 
 
 def walk(plan: tuple[list[Item], list[Item]], profile: dict) -> tuple[list[Branch], set[str]]:
@@ -117,11 +118,13 @@ def walk(plan: tuple[list[Item], list[Item]], profile: dict) -> tuple[list[Branc
     items, guards = plan
     open_: list[Branch] = []
     waiting: set[str] = set()
+    ruled_out: set[str] = set()
     for item in items:
         value, facts = evaluate_condition(item.trigger, profile)
         if value is False:
+            ruled_out |= facts
             continue
-        branch = Branch(item, value is True, facts)
+        branch = Branch(item, value is True, facts, ruled_out=frozenset(ruled_out))
         if item.outcome.verdict in ("eligible", "refer") and guards:
             expanded, guard_waiting = _guarded(branch, guards, profile)
             open_ += expanded
@@ -149,7 +152,7 @@ def _guarded(branch: Branch, guards: list[Item], profile: dict) -> tuple[list[Br
         if value is True:
             return out, waiting
         waiting |= facts
-    out.append(Branch(branch.item, branch.certain, branch.facts, tuple(caveats)))
+    out.append(Branch(branch.item, branch.certain, branch.facts, tuple(caveats), branch.ruled_out))
     return out, waiting
 
 
@@ -329,9 +332,15 @@ def _ordered(facts: Iterable[str]) -> list[str]:
 
 
 def _settled(program: Program, profile: dict, as_of: date, possible: Possible) -> Result:
-    first = possible.branches[0]
+    """Every open branch gives the same verdict: explained by the one that surely applies.
+
+    (With the certificate unknown and a household that is not 低保, "no certificate, no subsidy" is
+    still open but unknown; the answer's reason is the household, which is known.)"""
+    first = next((b for b in possible.branches if b.certain), possible.branches[0])
     outcome, layer = first.item.outcome, first.item.layer
-    decided_by = [f for f in _ordered(first.facts) if f in profile]
+    # the fallback's own condition is "always": what decided it is what ruled out the rules before it
+    deciding = first.facts | (first.ruled_out if first.item.kind == "otherwise" else frozenset())
+    decided_by = [f for f in _ordered(deciding) if f in profile]
     reasons = [outcome.reason]
     if decided_by:
         reasons.append("您的情况：" + "，".join(describe(f, profile[f]) for f in decided_by) + "。")
@@ -399,12 +408,17 @@ def _need_info(program: Program, profile: dict, as_of: date, possible: Possible,
                   "expired" if expired else "current", {}, scores)
 
 
-def next_question(results: Iterable[Result]) -> str | None:
-    """The fact to ask next across several programmes: the one that settles the most of them."""
+def next_question(results: Iterable[Result], skip: Iterable[str] = ()) -> str | None:
+    """The fact to ask next across several programmes: the one that settles the most of them.
+
+    Facts in `skip` (those the person said they do not know) are never chosen; None when nothing
+    else is left to ask."""
+    skip = frozenset(skip)
     total: dict[str, float] = {}
     for result in results:
         for fact, score in result.scores.items():
-            total[fact] = total.get(fact, 0.0) + score
+            if fact not in skip:
+                total[fact] = total.get(fact, 0.0) + score
     if not total:
         return None
     order = list(FACTS)

@@ -41,6 +41,8 @@ def test_case(case):
         assert result["details"].get(key) == value, shown
     if "reasons_contain" in expect:
         assert expect["reasons_contain"] in "".join(result["reasons"]), shown
+    for words in expect.get("reasons_exclude", []):
+        assert words not in "".join(result["reasons"]), shown
     docs = [s["doc"] for s in result["sources"]]
     for doc in expect.get("sources_docs", []):
         assert doc in docs, shown
