@@ -21,14 +21,24 @@ from rasa_sdk.types import DomainDict
 from bot.ask import QUESTIONS
 from rules.facts import FACTS
 
-from .profile import (PROGRAMS_SLOT, BadValue, asked_programs, canonical, entities, enum_words,
-                      next_fact, place_choices, profile_from_slots, scope)
+from .profile import (PROGRAMS_SLOT, UNSURE_SLOT, BadValue, asked_programs, canonical, entities,
+                      enum_words, next_fact, place_choices, profile_from_slots, scope, unsure_facts)
 
 YES_NO = {"has_certificate": ("有", "没有"), "employed": ("有", "没有")}
 IS_ISNT = ("是", "不是")
 # Real yes/no answers ("是", "没有", "否", "no") are classified at 0.67 and above; noise at about 0.45.
 YES_NO_MIN_CONFIDENCE = 0.6
 CERTIFICATE_ASSUMED = "您说了残疾等级，我就按已经办了残疾人证来判断。如果没有证，请告诉我：没有残疾证。"
+SKIPPED = "好的，{label}这一项先跳过，不当作没有。以后知道了，直接告诉我就行。"
+
+
+def said_dont_know(tracker: Tracker) -> str | None:
+    """The fact being asked, when the user has just said they do not know it (不知道, 不清楚)."""
+    asking = tracker.get_slot("requested_slot")
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    if intent == "dont_know" and asking in FACTS and not entities(tracker, asking):
+        return asking
+    return None
 
 
 def unsure_yes_no(tracker: Tracker, fact: str) -> bool:
@@ -69,7 +79,7 @@ class ValidateProfileForm(FormValidationAction):
         if rejected:
             return rejected[:1]
         profile, _ = profile_from_slots(tracker.slots)
-        fact = next_fact(profile, scope(tracker))
+        fact = next_fact(profile, scope(tracker), skip=unsure_facts(tracker))
         return [fact] if fact else []
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -95,7 +105,18 @@ class ValidateProfileForm(FormValidationAction):
             # proof of category and grade), so a person who names one holds it. Said, so it can be corrected.
             dispatcher.utter_message(text=CERTIFICATE_ASSUMED)
             values["has_certificate"] = True
-        return [SlotSet(k, v) for k, v in values.items()] + self._programs_events(tracker)
+        return ([SlotSet(k, v) for k, v in values.items()] + self._unsure_events(dispatcher, tracker)
+                + self._programs_events(tracker))
+
+    @staticmethod
+    def _unsure_events(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+        """不知道 to a question: the fact is skipped, never taken as a no (a "no" to 有没有残疾证 or to
+        the household question could turn an "eligible" into an "ineligible")."""
+        fact = said_dont_know(tracker)
+        if fact is None:
+            return []
+        dispatcher.utter_message(text=SKIPPED.format(label=FACTS[fact].label))
+        return [SlotSet(UNSURE_SLOT, [*unsure_facts(tracker), fact])]
 
     @staticmethod
     def _programs_events(tracker: Tracker) -> List[EventType]:

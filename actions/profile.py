@@ -22,6 +22,7 @@ from rules.facts import FACTS, ProfileError, check_value
 
 PROGRAMS_SLOT = "programs"
 LAST_RESULTS_SLOT = "last_results"
+UNSURE_SLOT = "unsure"
 PROGRAM_ENTITY = "program"
 # The lexicon names both subsidies at once with one value: "living_subsidy+care_subsidy".
 PROGRAM_JOIN = "+"
@@ -224,11 +225,17 @@ def evaluate(profile: dict, programs: list[str]):
     return run(profile, programs or None, date.today())
 
 
-def next_fact(profile: dict, programs: list[str]) -> str | None:
-    """The one fact that settles the most of the programmes asked about; None when all are settled."""
+def next_fact(profile: dict, programs: list[str], skip: Iterable[str] = ()) -> str | None:
+    """The one fact that settles the most of the programmes asked about, leaving out the facts in
+    `skip`; None when all are settled or only skipped facts would settle them."""
     from rules.engine import next_question
 
-    return next_question(evaluate(profile, programs).results)
+    return next_question(evaluate(profile, programs).results, skip)
+
+
+def unsure_facts(tracker: Tracker) -> list[str]:
+    """The facts the user said they do not know and has not given since."""
+    return [f for f in tracker.get_slot(UNSURE_SLOT) or [] if f in FACTS and tracker.get_slot(f) is None]
 
 
 def title(program: str) -> str:

@@ -16,7 +16,7 @@ from bot.render import LIMIT, VERDICT_ORDER
 from rules.facts import FACTS
 
 from .profile import (LAST_RESULTS_SLOT, asked_programs, checked_profile, evaluate, programme_ids,
-                      scope, title)
+                      scope, title, unsure_facts)
 
 ASK_ALL = "我能领什么补贴"
 SAME_AS_BEFORE = "\n这些结论和刚才一样。要再听理由和依据，请说：为什么。"
@@ -44,6 +44,15 @@ def _names(programs: list[str]) -> str:
     return "、".join(title(p) for p in programs)
 
 
+def who_knows(facts: list[str]) -> str:
+    """For the facts a person does not know: who can tell them, and that the answer can come later."""
+    from bot.ask import WHO_KNOWS, WHO_KNOWS_DEFAULT
+
+    hints = dict.fromkeys(WHO_KNOWS.get(f, WHO_KNOWS_DEFAULT) for f in facts)
+    return ("您说不清楚的：" + "、".join(FACTS[f].label for f in facts) + "。" + "".join(hints)
+            + "问清楚以后直接告诉我，我再判断。")
+
+
 class ActionGiveVerdicts(Action):
     """One message per programme, conclusion first, then the {"results": [...]} payload."""
 
@@ -66,6 +75,10 @@ class ActionGiveVerdicts(Action):
                 say(dispatcher, render_result(result))
         if unchanged:  # said once already: the conclusions only, in one message
             say(dispatcher, "\n".join(unchanged) + SAME_AS_BEFORE)
+        still_unsure = [f for f in unsure_facts(tracker)
+                        if any(f in r.get("missing", []) for r in results if r["verdict"] == "need_info")]
+        if still_unsure:
+            say(dispatcher, who_knows(still_unsure))
         dispatcher.utter_message(json_message={"results": results})
         if programs and len(programs) < len(programme_ids()):
             say(dispatcher, f"想知道其他补贴能不能领，可以说：{ASK_ALL}。",
@@ -128,6 +141,8 @@ class ActionReview(Action):
         else:
             text = "您告诉我的情况是：" + "，".join(describe(f, v) for f, v in profile.items()) + "。"
             text += f"您问的是{_names(programs)}。" if programs else ""
+            unsure = unsure_facts(tracker)
+            text += ("您说不清楚的：" + "、".join(FACTS[f].label for f in unsure) + "。") if unsure else ""
             text += "要改哪一项，直接说，比如：不对，是三级。要全部清除，请说：重新开始。"
         say(dispatcher, text)
         return events

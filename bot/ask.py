@@ -6,6 +6,7 @@ a caseworker and the fallback when the conversational bot is not built.
 """
 from __future__ import annotations
 
+import re
 import sys
 from datetime import date
 
@@ -26,6 +27,24 @@ QUESTIONS = {
     "months_above_line": "收入超过低保标准已经有几个月了？",
     "months_employed": "开始工作已经有几个月了？",
 }
+# Who can tell a person a fact they do not know: said with the verdicts that still need it.
+_CASL = "残疾人证由县级残联发放，证上写着残疾类别和等级，可以问户籍所在地的县级残联。"
+_DIBAO = "低保标准和家庭收入怎么算，可以问户籍所在地的乡镇人民政府或街道办事处。"
+WHO_KNOWS = {
+    "has_certificate": _CASL,
+    "disability_category": _CASL,
+    "disability_grade": _CASL,
+    "autism": "孤独症要由医院诊断，可以问给孩子看病的医院。",
+    "needs_long_term_care": "是否需要长期照护，可以问户籍所在地的县级残联。",
+    "household": "家里是不是低保、低保边缘或特困，可以问户籍所在地的乡镇人民政府、街道办事处或村居委会。",
+    "income_above_line": _DIBAO,
+    "months_above_line": _DIBAO,
+    "exit_cause": _DIBAO,
+    "in_welfare_institution": "孩子的安置情况，可以问当地民政部门。",
+    "orphan": "孩子的安置情况，可以问当地民政部门。",
+}
+WHO_KNOWS_DEFAULT = "可以问户籍所在地的乡镇人民政府、街道办事处或县级残联。"
+DONT_KNOW = ("不知道", "不清楚", "不确定", "跳过")
 ENUM_WORDS = {
     "exit_cause": {"就业": "employment", "上班": "employment", "创业": "self_employment",
                    "自主创业": "self_employment", "其他": "other"},
@@ -49,13 +68,17 @@ def ask_loop(as_of: date, programs: list[str] | None = None, stdin=sys.stdin, st
     from rules.facts import FACTS, ProfileError
 
     profile: dict = {}
-    print("我会只问判断需要的问题。随时可以输入 重新开始 或 退出。", file=stdout)
+    unsure: list[str] = []  # answered 不知道: not asked again, never taken as a no
+    print("我会只问判断需要的问题。不知道的可以说 不知道。随时可以输入 重新开始 或 退出。", file=stdout)
     while True:
         report = evaluate(profile, programs, as_of)
-        fact = next_question(report.results)
+        fact = next_question(report.results, skip=unsure)
         if fact is None:
             for result in report.results:
                 print("\n" + render_result(result.to_json()), file=stdout)
+            if unsure:
+                print("\n不清楚的：" + "、".join(FACTS[f].label for f in unsure) + "。"
+                      + "".join(dict.fromkeys(WHO_KNOWS.get(f, WHO_KNOWS_DEFAULT) for f in unsure)), file=stdout)
             return 0
         print("\n" + QUESTIONS[fact], file=stdout)
         while True:
@@ -64,11 +87,16 @@ def ask_loop(as_of: date, programs: list[str] | None = None, stdin=sys.stdin, st
             if not line or line.strip() in ("退出", "quit", "exit"):
                 return 0
             if line.strip() == "重新开始":
-                profile = {}
+                profile, unsure = {}, []
+                break
+            if line.strip() in DONT_KNOW:
+                unsure.append(fact)
                 break
             try:
                 profile[fact] = parse_answer(fact, line)
                 break
             except ProfileError as err:
-                hint = str(err.__cause__) if fact == "region" and err.__cause__ else FACTS[fact].allowed_zh()
+                said = re.search(r"请回答 [^。]+", QUESTIONS[fact])  # the words the question offers
+                hint = (str(err.__cause__) if fact == "region" and err.__cause__
+                        else said.group() if said else FACTS[fact].allowed_zh())
                 print(f"没听明白。{hint}。", file=stdout)

@@ -235,6 +235,45 @@ def test_a_yes_the_nlu_is_not_sure_of_answers_nothing():
     assert slot_events(events)["requested_slot"] is None  # settled: the form ends
 
 
+def test_dont_know_skips_the_question_and_is_never_a_no():
+    held = {"region": TAIYUAN, "disability_category": "physical", "disability_grade": 1,
+            "has_certificate": True, "programs": ["living_subsidy"]}
+    t = tracker(held, intent="dont_know", requested="household")
+    events, messages = run(ValidateProfileForm(), t)
+    slots = slot_events(events)
+    assert slots["unsure"] == ["household"] and "household" not in slots
+    assert texts(messages)[0].startswith("好的，家庭低保等情况这一项先跳过，不当作没有")
+    # nothing else settles the living subsidy here, so the form ends instead of asking again
+    assert slots["requested_slot"] is None
+    # the verdict stays need_info and says who can tell
+    events, messages = verdicts({**held, "unsure": ["household"]})
+    said = "\n".join(texts(messages))
+    results = [m for m in messages if m.get("custom")][0]["custom"]["results"]
+    assert [r["verdict"] for r in results] == ["need_info"]
+    assert "您说不清楚的：家庭低保等情况。" in said and "乡镇人民政府" in said
+    for text in texts(messages):
+        assert_readable(text)
+
+
+def test_a_skipped_fact_is_not_asked_again_but_the_next_one_is():
+    held = {"programs": ["care_subsidy"], "unsure": ["has_certificate"]}
+    asked = asyncio.run(ValidateProfileForm().required_slots([], CollectingDispatcher(), tracker(held), DOMAIN))
+    assert asked and asked != ["has_certificate"]
+    # given later after all, the fact counts and is no longer "unsure"
+    t = tracker({**held, "has_certificate": True, "disability_grade": 1, "needs_long_term_care": True,
+                 "region": TAIYUAN}, intent="review", in_form=False)
+    _, messages = run(ActionReview(), t)
+    assert "不清楚" not in texts(messages)[0]
+
+
+def test_dont_know_with_an_answer_in_it_is_the_answer():
+    t = tracker({"programs": ["care_subsidy"]}, {"disability_grade": "2"}, intent="dont_know",
+                requested="disability_grade",
+                entities=[{"entity": "disability_grade", "value": "2", "start": 0, "end": 2}])
+    events, _ = run(ValidateProfileForm(), t)
+    assert slot_events(events)["disability_grade"] == 2 and "unsure" not in slot_events(events)
+
+
 def test_profile_from_slots_drops_bad_values():
     profile, bad = profile_from_slots({"age": 200, "disability_grade": "2", "region": "太原"})
     assert profile == {"disability_grade": 2, "region": TAIYUAN}
