@@ -182,6 +182,20 @@ def test_a_correction_changes_the_verdict_and_why_quotes_the_source(bot):
     assert "不对，是三级" in review.text
 
 
+def test_dont_know_is_never_a_no_and_the_verdict_says_who_can_tell(bot):
+    replies = bot.say("我在太原，能领生活补贴吗", "unsure")
+    assert replies.asks == ["has_certificate"]
+    replies = bot.say("不知道", "unsure")
+    assert "先跳过" in replies.text and "has_certificate" not in replies.asks
+    assert replies.asks == ["household"]  # the next fact, not the same one again
+    replies = bot.say("低保户", "unsure")
+    assert replies.verdict("living_subsidy") == "need_info"  # not "ineligible": no certificate was said
+    assert replies.results[0]["missing"] == ["has_certificate"]
+    assert "您说不清楚的：是否持有残疾人证" in replies.text and "县级残联" in replies.text
+    replies = bot.say("有残疾证", "unsure")
+    assert replies.verdict("living_subsidy") == "eligible"
+
+
 # --- every programme --------------------------------------------------------------------------------
 
 def test_living_subsidy_for_a_dibao_household(bot):
