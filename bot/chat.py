@@ -80,6 +80,10 @@ def endpoints_for(path: Path, action_url: str):
 async def load(model: Path, endpoints):
     from rasa.core.agent import load_agent
 
+    from bot.rasa_runtime import install
+
+    install()  # the action server's replies checked against a schema checked once
+
     return await load_agent(str(model), endpoints=endpoints)
 
 

@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         actions = start_actions(action_port(args.endpoints))
         rasa = subprocess.Popen(
-            [sys.executable, "-m", "rasa", "run", "--credentials", str(args.credentials),
+            [sys.executable, "-m", "bot.rasa_runtime", "run", "--credentials", str(args.credentials),
              "--endpoints", str(args.endpoints), "-m", str(model), "-i", HOST, "-p", str(args.port)],
             cwd=ROOT, env=quiet_env())
         print(f"zhucan serve: http://{HOST}:{args.port}/webhooks/rest/webhook", file=sys.stderr)

@@ -98,6 +98,10 @@ def load_agent(model: Path, action_url: str, db: Path, loop):
     from rasa.core.utils import AvailableEndpoints
     from rasa.utils.endpoints import EndpointConfig
 
+    from bot.rasa_runtime import install
+
+    install()  # Rasa as zhucan serve and zhucan chat run it
+
     endpoints = AvailableEndpoints(
         action=EndpointConfig(action_url),
         tracker_store=EndpointConfig(type="bot.tracker_store.PrivateSQLTrackerStore",
