@@ -49,3 +49,29 @@ def test_event_names_resolve_to_the_same_classes_and_unknown_ones_still_fail():
     event = Event.from_parameters({"event": "slot", "name": "age", "value": 5})
     assert event == SlotSet("age", 5)
 
+
+def test_intent_features_are_the_matrix_rasas_own_code_builds():
+    import numpy as np
+    import scipy.sparse
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+
+    from bot.nlu.components import IntentClassifier
+
+    def message(seed: int) -> Message:
+        rng = np.random.default_rng(seed)
+        m = Message({"text": "太原"})
+        for origin, width in (("chars", 7), ("words", 4), ("lexicon", 3)):
+            for kind, rows in (("sequence", 2), ("sentence", 1)):
+                dense = (rng.random((rows, width)) > 0.6).astype(float)
+                m.add_features(Features(scipy.sparse.coo_matrix(dense), kind, "text", origin))
+        m.add_features(Features(rng.random((1, 5)), "sentence", "text", "vectors"))
+        m.add_features(Features(rng.random((2, 5)), "sequence", "text", "vectors"))
+        return m
+
+    messages = [message(1), message(2)]
+    ours = IntentClassifier._create_X(None, messages)
+    theirs = LogisticRegressionClassifier._create_X(None, messages)
+    assert ours.shape == theirs.shape == (2, 7 + 4 + 3 + 5)
+    assert (ours != theirs).nnz == 0

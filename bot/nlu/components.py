@@ -35,7 +35,7 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.featurizers.sparse_featurizer.sparse_featurizer import SparseFeaturizer
 from rasa.nlu.tokenizers.spacy_tokenizer import SpacyTokenizer
 from rasa.nlu.utils.spacy_utils import SpacyNLP
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import ENTITIES, FEATURE_TYPE_SENTENCE, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -190,6 +190,23 @@ class LexiconFeaturizer(SparseFeaturizer, GraphComponent):
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class IntentClassifier(LogisticRegressionClassifier):
     """LogisticRegressionClassifier that never fails on a message it has no features for."""
+
+    def _create_X(self, messages: List[Message]) -> scipy.sparse.csr_matrix:
+        """The same matrix as LogisticRegressionClassifier._create_X, built in one step.
+
+        Rasa's version asks each message for its combined sequence and sentence features (deep
+        copies and pairwise sparse stacking of every featurizer's output) and then keeps only the
+        sentence features: a tenth of the server's time per message. Here each message's sentence
+        features are stacked once, sparse ones in pipeline order, then dense ones, as Rasa does."""
+        rows = []
+        for message in messages:
+            sentence = [f for f in message.features
+                        if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE]
+            parts = ([scipy.sparse.csr_matrix(f.features) for f in sentence if f.is_sparse()]
+                     + [scipy.sparse.csr_matrix(f.features) for f in sentence if f.is_dense()])
+            rows.append(scipy.sparse.hstack(parts, format="csr") if parts
+                        else scipy.sparse.csr_matrix((1, 0)))
+        return scipy.sparse.vstack(rows, format="csr")
 
     def process(self, messages: List[Message]) -> List[Message]:
         width = getattr(self.clf, "n_features_in_", None)
