@@ -32,7 +32,9 @@ RASA = str(ROOT / ".venv" / "bin" / "rasa")
 ZHUCAN = str(ROOT / ".venv" / "bin" / "zhucan")
 
 OURS = ["你好", "我爸肢体一级，在太原，能领护理补贴吗", "是", "为什么", "我说了什么", "不对，是三级", "重新开始"]
-STARTER = ["hello", "I am feeling sad", "yes", "great", "are you a bot?", "goodbye"]
+# Both scripts end in a restart, so that neither bot's conversations grow without end (the starter's
+# TED policy reads the whole history: a conversation that never restarts gets slower every turn).
+STARTER = ["hello", "I am feeling sad", "yes", "great", "are you a bot?", "goodbye", "/restart"]
 
 
 def starter_project() -> Path:
@@ -141,6 +143,7 @@ def main() -> None:
         stop(proc)
 
     ours, theirs = results["zhucan"], results["starter"]
+    print(f"machine: {os.cpu_count()} CPUs; each bot {args.seconds:.0f} s, its action server (if any) beside it")
     print(f"ratio (zhucan / starter): throughput {ours['rate'] / theirs['rate']:.2f}x, "
           f"p95 latency {ours['p95'] / theirs['p95']:.2f}x, p50 latency {ours['p50'] / theirs['p50']:.2f}x "
           f"at {args.users} concurrent users")
