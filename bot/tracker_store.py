@@ -108,7 +108,9 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
         SQLAlchemy 1.4 opens a new connection for every session on a SQLite file, and each commit
         waits for a full sync of the database file: together a quarter of the server's time per
         message. A pool of open connections and WAL with synchronous=NORMAL keep every commit
-        atomic; a power cut may lose the last moments of a conversation, never corrupt it."""
+        atomic; a power cut may lose the last moments of a conversation, never corrupt it.
+        secure_delete overwrites what is deleted (a restart, /forget) instead of leaving it in
+        free pages of the file; wipe_deleted() then empties the write-ahead log."""
         import sqlalchemy as sa
 
         url = self.engine.url
@@ -121,9 +123,17 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
             cursor = connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+    def wipe_deleted(self) -> None:
+        """After a deletion: copy the log into the database and truncate it, so that no earlier
+        version of a deleted conversation stays in the -wal file."""
+        if self.engine.dialect.name == "sqlite":
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def _stream_new_events(self, event_broker, new_events, sender_id: str) -> None:
         """An event broker, if one is configured, gets the same redacted events."""

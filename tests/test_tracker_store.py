@@ -56,3 +56,21 @@ def test_a_restart_deletes_what_came_before(tmp_path):
     tracker.update(SlotSet("age", 5))
     asyncio.run(store.save(tracker))
     assert [r["event"] for r in stored(db)] == ["restart", "slot"]
+
+
+def test_forget_leaves_no_trace_in_the_database_files(tmp_path):
+    from types import SimpleNamespace
+
+    from bot.channels.forget import forget_sender
+
+    db = tmp_path / "t.db"
+    store = PrivateSQLTrackerStore(Domain.empty(), db=str(db))
+    secret = "太原市小店区某某街道残疾人张某某"
+    for sender in ("gone", "kept"):
+        asyncio.run(store.save(DialogueStateTracker.from_events(sender, [
+            ActionExecuted("action_session_start"), BotUttered(f"{sender}：{secret}"),
+            SlotSet("region", "140100")])))
+    asyncio.run(forget_sender(SimpleNamespace(tracker_store=store), "gone"))
+    raw = b"".join(f.read_bytes() for f in tmp_path.iterdir() if f.name.startswith("t.db"))
+    assert f"gone：{secret}".encode() not in raw
+    assert f"kept：{secret}".encode() in raw  # the other conversation is still there

@@ -57,6 +57,8 @@ async def _delete_from(store: TrackerStore, sender: str) -> None:
             session.query(store.SQLEvent).filter(
                 store.SQLEvent.sender_id == sender).delete(synchronize_session=False)
             session.commit()
+        if callable(getattr(store, "wipe_deleted", None)):
+            store.wipe_deleted()  # SQLite: no copy left in the write-ahead log
     elif isinstance(store, InMemoryTrackerStore):
         store.store.pop(sender, None)
     elif isinstance(store, RedisTrackerStore):
