@@ -39,6 +39,7 @@ chat: $(BIN)/.installed $(KB)
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/screening.py
+	$(BIN)/python bench/serving.py
 
 clean:
 	rm -rf $(VENV) $(KB) bot/build models .rasa
