@@ -29,6 +29,7 @@ IS_ISNT = ("是", "不是")
 # Real yes/no answers ("是", "没有", "否", "no") are classified at 0.67 and above; noise at about 0.45.
 YES_NO_MIN_CONFIDENCE = 0.6
 CERTIFICATE_ASSUMED = "您说了残疾等级，我就按已经办了残疾人证来判断。如果没有证，请告诉我：没有残疾证。"
+READ_IN_PART = "您的消息很长，我只读了前{limit}个字。后面的情况，请分几条短一点的消息告诉我。"
 SKIPPED = "好的，{label}这一项先跳过，不当作没有。以后知道了，直接告诉我就行。"
 
 
@@ -105,8 +106,18 @@ class ValidateProfileForm(FormValidationAction):
             # proof of category and grade), so a person who names one holds it. Said, so it can be corrected.
             dispatcher.utter_message(text=CERTIFICATE_ASSUMED)
             values["has_certificate"] = True
+        self._say_if_clipped(dispatcher, tracker)
         return ([SlotSet(k, v) for k, v in values.items()] + self._unsure_events(dispatcher, tracker)
                 + self._programs_events(tracker))
+
+    @staticmethod
+    def _say_if_clipped(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """The NLU reads the first MAX_CHARS characters of a message: a longer one is told so."""
+        from bot.nlu.normalise import CLIPPED_AT
+
+        read = (tracker.latest_message or {}).get(CLIPPED_AT)  # set by the NLU's TextNormaliser
+        if isinstance(read, int) and not isinstance(read, bool):
+            dispatcher.utter_message(text=READ_IN_PART.format(limit=read))
 
     @staticmethod
     def _unsure_events(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:

@@ -274,6 +274,16 @@ def test_dont_know_with_an_answer_in_it_is_the_answer():
     assert slot_events(events)["disability_grade"] == 2 and "unsure" not in slot_events(events)
 
 
+def test_a_message_longer_than_the_nlu_reads_is_told_so():
+    long = tracker({"programs": ["care_subsidy"]}, {"region": TAIYUAN}, requested="region")
+    long.latest_message["clipped_at"] = 1000  # what the NLU says of a message it read in part
+    _, messages = run(ValidateProfileForm(), long)
+    assert "只读了前1000个字" in texts(messages)[0]
+    short = tracker({"programs": ["care_subsidy"]}, {"region": TAIYUAN}, requested="region")
+    _, messages = run(ValidateProfileForm(), short)
+    assert not any("只读了" in t for t in texts(messages))
+
+
 def test_profile_from_slots_drops_bad_values():
     profile, bad = profile_from_slots({"age": 200, "disability_grade": "2", "region": "太原"})
     assert profile == {"disability_grade": 2, "region": TAIYUAN}

@@ -329,6 +329,12 @@ def test_hostile_input_gets_a_sensible_plain_reply(bot, text):
     assert bot.say("我能领什么补贴", sender).asks
 
 
+def test_a_situation_longer_than_the_nlu_reads_is_read_in_part_and_says_so(bot):
+    replies = bot.say("我爸肢体一级，在太原，能领护理补贴吗？" + "情况就是这样。" * 200, "long")
+    assert "只读了前1000个字" in replies.text
+    assert replies.asks == ["needs_long_term_care"]  # what was read still counts
+
+
 def test_hostile_input_inside_the_form_returns_to_the_question(bot):
     bot.say("我爸肢体一级，在太原，能领护理补贴吗", "hostile-form")
     for text in ("", "😀", "🌧", "a", "\x00", "/no_such_intent", "/inform{\"needs_long_term_care\": 5}"):

@@ -40,7 +40,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from .extract import ENTITY_TYPES, EXTRA_TYPES, extract_doc
-from .normalise import clip, normalise_text
+from .normalise import CLIPPED_AT, MAX_CHARS, clip, normalise_text
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +74,8 @@ class TextNormaliser(GraphComponent):
         normalised = normalise_text(clip(text))
         if normalised != text:
             message.set(TEXT, normalised)
+        if len(text) > MAX_CHARS:  # the dialogue tells the user that the rest was not read
+            message.set(CLIPPED_AT, MAX_CHARS, add_to_output=True)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         for example in training_data.training_examples:

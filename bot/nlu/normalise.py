@@ -27,7 +27,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["MAX_CHARS", "clip", "normalise_text", "repair_typos", "Repair"]
+__all__ = ["CLIPPED_AT", "MAX_CHARS", "clip", "normalise_text", "repair_typos", "Repair"]
 
 # Full-width punctuation that NFKC would turn into ASCII: kept as typed (as knowledge.textnorm does).
 _KEEP = frozenset(chr(c) for c in range(0xFF01, 0xFF5F) if not chr(c).isalnum())
@@ -63,6 +63,8 @@ def _simplified(text: str) -> str:
 # What the NLU reads of one message. A situation takes a few sentences; matching costs grow faster
 # than the text, and a message of 10,000 characters would hold the server for seconds.
 MAX_CHARS = 1000
+# In the parse data of a message the NLU read only in part: how many characters it read.
+CLIPPED_AT = "clipped_at"
 
 
 def clip(text: str) -> str:
