@@ -49,8 +49,11 @@ def who_knows(facts: list[str]) -> str:
     from bot.ask import WHO_KNOWS, WHO_KNOWS_DEFAULT
 
     hints = dict.fromkeys(WHO_KNOWS.get(f, WHO_KNOWS_DEFAULT) for f in facts)
-    return ("您说不清楚的：" + "、".join(FACTS[f].label for f in facts) + "。" + "".join(hints)
-            + "问清楚以后直接告诉我，我再判断。")
+    return unsure_sentence(facts) + "".join(hints) + "问清楚以后直接告诉我，我再判断。"
+
+
+def unsure_sentence(facts: list[str]) -> str:
+    return "您说不清楚的：" + "、".join(FACTS[f].label for f in facts) + "。" if facts else ""
 
 
 class ActionGiveVerdicts(Action):
@@ -141,8 +144,7 @@ class ActionReview(Action):
         else:
             text = "您告诉我的情况是：" + "，".join(describe(f, v) for f, v in profile.items()) + "。"
             text += f"您问的是{_names(programs)}。" if programs else ""
-            unsure = unsure_facts(tracker)
-            text += ("您说不清楚的：" + "、".join(FACTS[f].label for f in unsure) + "。") if unsure else ""
+            text += unsure_sentence(unsure_facts(tracker))
             text += "要改哪一项，直接说，比如：不对，是三级。要全部清除，请说：重新开始。"
         say(dispatcher, text)
         return events

@@ -118,29 +118,25 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     results = {}
 
-    project = starter_project()
-    proc = serve([RASA, "run", "-i", "127.0.0.1", "-p", "5006", "--credentials", "credentials.yml"],
-                 project, OUT / "starter.log")
-    try:
-        asyncio.run(wait_up("http://127.0.0.1:5006/"))
-        results["starter"] = figures("starter", asyncio.run(drive("http://127.0.0.1:5006", STARTER, args.users,
-                                                                   args.seconds)), args.seconds)
-    finally:
-        stop(proc)
+    def measure(name: str, cmd: list[str], cwd: Path, port: int, script: list[str]) -> None:
+        proc = serve(cmd, cwd, OUT / f"{name}.log")
+        try:
+            base = f"http://127.0.0.1:{port}"
+            asyncio.run(wait_up(base + "/"))
+            results[name] = figures(name, asyncio.run(drive(base, script, args.users, args.seconds)),
+                                    args.seconds)
+        finally:
+            stop(proc)
 
+    measure("starter", [RASA, "run", "-i", "127.0.0.1", "-p", "5006", "--credentials", "credentials.yml"],
+            starter_project(), 5006, STARTER)
     # our own tracker store for the run, so that the benchmark's conversations stay out of var/
     db = OUT / "bench-tracker.db"
     db.unlink(missing_ok=True)
     endpoints = OUT / "endpoints.yml"
     endpoints.write_text((ROOT / "bot" / "endpoints.yml").read_text(encoding="utf-8")
                          .replace("db: var/zhucan.db", f"db: {db}"), encoding="utf-8")
-    proc = serve([ZHUCAN, "serve", "--endpoints", str(endpoints)], ROOT, OUT / "zhucan.log")
-    try:
-        asyncio.run(wait_up("http://127.0.0.1:5005/"))
-        results["zhucan"] = figures("zhucan", asyncio.run(drive("http://127.0.0.1:5005", OURS, args.users,
-                                                                 args.seconds)), args.seconds)
-    finally:
-        stop(proc)
+    measure("zhucan", [ZHUCAN, "serve", "--port", "5005", "--endpoints", str(endpoints)], ROOT, 5005, OURS)
 
     ours, theirs = results["zhucan"], results["starter"]
     print(f"machine: {os.cpu_count()} CPUs; each bot {args.seconds:.0f} s, its action server (if any) beside it")

@@ -49,10 +49,8 @@ __all__ = ["TextNormaliser", "LexiconEntityExtractor", "LexiconFeaturizer", "Int
 _FOUND = "zhucan_found_entities"  # the extractor's result, for the featurizer (not in the output)
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class TextNormaliser(GraphComponent):
-    """NFKC, traditional -> simplified and typo repair of the message text, length kept; only the
-    first bot.nlu.normalise.MAX_CHARS characters of a message are read."""
+class _Stateless:
+    """What a component with nothing to train or keep needs: no options of its own, made anew."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -63,8 +61,14 @@ class TextNormaliser(GraphComponent):
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "TextNormaliser":
+               execution_context: ExecutionContext) -> GraphComponent:
         return cls(config)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class TextNormaliser(_Stateless, GraphComponent):
+    """NFKC, traditional -> simplified and typo repair of the message text, length kept; only the
+    first bot.nlu.normalise.MAX_CHARS characters of a message are read."""
 
     @staticmethod
     def _normalise(message: Message) -> None:
@@ -89,24 +93,12 @@ class TextNormaliser(GraphComponent):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class LexiconEntityExtractor(GraphComponent, EntityExtractorMixin):
+class LexiconEntityExtractor(_Stateless, GraphComponent, EntityExtractorMixin):
     """Entities from the lexicon, numbers, negation and the gazetteer (bot.nlu.extract)."""
 
     @classmethod
     def required_components(cls) -> List[Type]:
         return [SpacyNLP, SpacyTokenizer]
-
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return {}
-
-    def __init__(self, config: Dict[Text, Any]) -> None:
-        self._config = config
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "LexiconEntityExtractor":
-        return cls(config)
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
