@@ -264,6 +264,9 @@ def test_a_skipped_fact_is_not_asked_again_but_the_next_one_is():
                  "region": TAIYUAN}, intent="review", in_form=False)
     _, messages = run(ActionReview(), t)
     assert "不清楚" not in texts(messages)[0]
+    _, messages = run(ActionReview(), tracker({"region": TAIYUAN, "unsure": ["household"]}, intent="review",
+                                              in_form=False))
+    assert "您说不清楚的：家庭低保等情况。" in texts(messages)[0]
 
 
 def test_dont_know_with_an_answer_in_it_is_the_answer():
