@@ -12,6 +12,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.ask import unsure_sentence, who_knows
 from bot.render import LIMIT, VERDICT_ORDER
 from rules.facts import FACTS
 
@@ -44,18 +45,6 @@ def _names(programs: list[str]) -> str:
     return "、".join(title(p) for p in programs)
 
 
-def who_knows(facts: list[str]) -> str:
-    """For the facts a person does not know: who can tell them, and that the answer can come later."""
-    from bot.ask import WHO_KNOWS, WHO_KNOWS_DEFAULT
-
-    hints = dict.fromkeys(WHO_KNOWS.get(f, WHO_KNOWS_DEFAULT) for f in facts)
-    return unsure_sentence(facts) + "".join(hints) + "问清楚以后直接告诉我，我再判断。"
-
-
-def unsure_sentence(facts: list[str]) -> str:
-    return "您说不清楚的：" + "、".join(FACTS[f].label for f in facts) + "。" if facts else ""
-
-
 class ActionGiveVerdicts(Action):
     """One message per programme, conclusion first, then the {"results": [...]} payload."""
 
@@ -81,7 +70,7 @@ class ActionGiveVerdicts(Action):
         still_unsure = [f for f in unsure_facts(tracker)
                         if any(f in r.get("missing", []) for r in results if r["verdict"] == "need_info")]
         if still_unsure:
-            say(dispatcher, who_knows(still_unsure))
+            say(dispatcher, who_knows(still_unsure) + "问清楚以后直接告诉我，我再判断。")
         dispatcher.utter_message(json_message={"results": results})
         if programs and len(programs) < len(programme_ids()):
             say(dispatcher, f"想知道其他补贴能不能领，可以说：{ASK_ALL}。",

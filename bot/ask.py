@@ -45,6 +45,19 @@ WHO_KNOWS = {
 }
 WHO_KNOWS_DEFAULT = "可以问户籍所在地的乡镇人民政府、街道办事处或县级残联。"
 DONT_KNOW = ("不知道", "不清楚", "不确定", "跳过")
+
+
+def unsure_sentence(facts: list[str]) -> str:
+    """"您说不清楚的：…。" for the facts a person does not know ("" for none)."""
+    from rules.facts import FACTS
+
+    return "您说不清楚的：" + "、".join(FACTS[f].label for f in facts) + "。" if facts else ""
+
+
+def who_knows(facts: list[str]) -> str:
+    """The facts a person does not know, and who can tell them (each office named once)."""
+    offices = dict.fromkeys(WHO_KNOWS.get(f, WHO_KNOWS_DEFAULT) for f in facts)
+    return unsure_sentence(facts) + "".join(offices)
 ENUM_WORDS = {
     "exit_cause": {"就业": "employment", "上班": "employment", "创业": "self_employment",
                    "自主创业": "self_employment", "其他": "other"},
@@ -77,8 +90,7 @@ def ask_loop(as_of: date, programs: list[str] | None = None, stdin=sys.stdin, st
             for result in report.results:
                 print("\n" + render_result(result.to_json()), file=stdout)
             if unsure:
-                print("\n不清楚的：" + "、".join(FACTS[f].label for f in unsure) + "。"
-                      + "".join(dict.fromkeys(WHO_KNOWS.get(f, WHO_KNOWS_DEFAULT) for f in unsure)), file=stdout)
+                print("\n" + who_knows(unsure), file=stdout)
             return 0
         print("\n" + QUESTIONS[fact], file=stdout)
         while True:

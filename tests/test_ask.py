@@ -29,4 +29,4 @@ def test_dont_know_skips_the_question_and_the_answer_says_who_can_tell():
     said = ask("不知道\n都不是\n太原\n", ["living_subsidy"])
     assert said.count(QUESTIONS["has_certificate"]) == 1
     assert "还需要知道" in said or "按规定不符合" in said
-    assert "不清楚的：是否持有残疾人证。" in said and "县级残联" in said
+    assert "您说不清楚的：是否持有残疾人证。" in said and "县级残联" in said
