@@ -105,10 +105,10 @@ class PrivateSQLTrackerStore(SQLTrackerStore):
     def _tune_sqlite(self) -> None:
         """Keep SQLite connections open and write-ahead logged.
 
-        SQLAlchemy 1.4 opens a new connection for every session on a SQLite file, and each commit
-        waits for a full sync of the database file: together a quarter of the server's time per
-        message. A pool of open connections and WAL with synchronous=NORMAL keep every commit
-        atomic; a power cut may lose the last moments of a conversation, never corrupt it.
+        SQLAlchemy 1.4 opens a new connection for every session on a SQLite file, and by default
+        each commit waits for a full sync of the database file. A pool of open connections and WAL
+        with synchronous=NORMAL keep every commit atomic and cheaper; a power cut may lose the
+        last moments of a conversation, never corrupt it.
         secure_delete overwrites what is deleted (a restart, /forget) instead of leaving it in
         free pages of the file; wipe_deleted() then empties the write-ahead log."""
         import sqlalchemy as sa
