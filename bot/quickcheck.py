@@ -13,8 +13,9 @@ from bot.text import split_message
 
 def profile_from_text(text: str) -> tuple[dict, list[str]]:
     """(profile, problems): the valid facts in the text, and a sentence for each value refused."""
+    from bot.ask import parse_answer
     from bot.nlu.extract import extract
-    from rules.facts import FACTS, ProfileError, check_value
+    from rules.facts import FACTS, ProfileError
 
     profile: dict = {}
     problems: list[str] = []
@@ -22,14 +23,8 @@ def profile_from_text(text: str) -> tuple[dict, list[str]]:
         fact, raw = ent["entity"], ent["value"]
         if fact not in FACTS:
             continue
-        value = {"true": True, "false": False}.get(raw, raw) if FACTS[fact].kind == "bool" else raw
-        if FACTS[fact].kind == "int":
-            try:
-                value = int(raw)
-            except (TypeError, ValueError):
-                value = raw
         try:
-            profile[fact] = check_value(fact, value)
+            profile[fact] = parse_answer(fact, raw)  # "true", "4", "140100" -> the profile's value
         except ProfileError as err:
             hint = str(err.__cause__) if fact == "region" and err.__cause__ else FACTS[fact].allowed_zh()
             problems.append(f"{FACTS[fact].label}“{ent.get('text', raw)}”不能用：{hint}。")
