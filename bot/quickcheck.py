@@ -27,7 +27,7 @@ def profile_from_text(text: str) -> tuple[dict, list[str]]:
             profile[fact] = parse_answer(fact, raw)  # "true", "4", "140100" -> the profile's value
         except ProfileError as err:
             hint = str(err.__cause__) if fact == "region" and err.__cause__ else FACTS[fact].allowed_zh()
-            problems.append(f"{FACTS[fact].label}“{ent.get('text', raw)}”不能用：{hint}。")
+            problems.append(f"{FACTS[fact].label}“{ent.get('text', raw)}”不能用：{hint.rstrip('。')}。")
     return profile, problems
 
 

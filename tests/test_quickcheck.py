@@ -34,6 +34,12 @@ def test_a_refused_value_is_named_and_the_rest_still_counts():
     assert "上海市崇明区" in first and "残疾等级“7”不能用" in first
 
 
+def test_a_place_that_names_several_lists_them_in_one_sentence():
+    _, problems = profile_from_text("在朝阳，肢体一级")
+    assert problems[0].startswith("户籍所在地“朝阳”不能用：“朝阳”可能指") and "北京市朝阳区" in problems[0]
+    assert "。。" not in problems[0]
+
+
 def test_nothing_understood_says_what_to_write_and_still_answers_need_info():
     messages = check("你好")
     assert messages[0].startswith("没有读出任何情况。请写明户籍地")
