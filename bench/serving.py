@@ -26,6 +26,8 @@ from pathlib import Path
 
 import aiohttp
 
+from bot.serve import wait_until_up
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 RASA = str(ROOT / ".venv" / "bin" / "rasa")
@@ -46,20 +48,6 @@ def starter_project() -> Path:
         subprocess.run([RASA, "init", "--no-prompt", "--init-dir", str(project)], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=project)
     return project
-
-
-async def wait_up(url: str, timeout: float = 600) -> None:
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            try:
-                async with session.get(url) as r:
-                    if r.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(1)
-    raise TimeoutError(f"{url} did not come up")
 
 
 async def drive(base: str, script: list[str], users: int, seconds: float) -> list[float]:
@@ -122,7 +110,7 @@ def main() -> None:
         proc = serve(cmd, cwd, OUT / f"{name}.log")
         try:
             base = f"http://127.0.0.1:{port}"
-            asyncio.run(wait_up(base + "/"))
+            wait_until_up(base + "/", proc, timeout=600)  # ours may train its model first
             results[name] = figures(name, asyncio.run(drive(base, script, args.users, args.seconds)),
                                     args.seconds)
         finally:

@@ -10,11 +10,12 @@ import asyncio
 import itertools
 import json
 import re
-import socket
 import time
 from typing import Callable
 
 from aiohttp import web
+
+from bot.serve import free_port  # noqa: F401  (the tests take a port from here)
 
 BOT_USER = {"id": 900000001, "is_bot": True, "first_name": "助残问答", "username": "zhucan_bot",
             "can_join_groups": False, "can_read_all_group_messages": False,
@@ -22,10 +23,6 @@ BOT_USER = {"id": 900000001, "is_bot": True, "first_name": "助残问答", "user
 JSON_PARAMS = ("reply_markup", "allowed_updates", "commands", "scope", "entities")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 async def _serve(app: web.Application) -> tuple[web.AppRunner, int]:
