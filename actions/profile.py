@@ -64,9 +64,9 @@ def canonical(fact: str, value: Any) -> Any:
         return resolve_place(value)
     try:
         if isinstance(value, str):
-            from bot.ask import parse_answer
+            from rules.facts import parse_value
 
-            return parse_answer(fact, value)
+            return parse_value(fact, value)
         return check_value(fact, value)
     except ProfileError:
         raise BadValue(fact, value, problem(fact, value)) from None

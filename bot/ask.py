@@ -58,27 +58,10 @@ def who_knows(facts: list[str]) -> str:
     """The facts a person does not know, and who can tell them (each office named once)."""
     offices = dict.fromkeys(WHO_KNOWS.get(f, WHO_KNOWS_DEFAULT) for f in facts)
     return unsure_sentence(facts) + "".join(offices)
-ENUM_WORDS = {
-    "exit_cause": {"就业": "employment", "上班": "employment", "创业": "self_employment",
-                   "自主创业": "self_employment", "其他": "other"},
-    "household": {"都不是": "none", "不是": "none", "没有": "none"},
-}
-
-
-def parse_answer(fact: str, text: str):
-    """A typed answer → the fact's value; raises ProfileError with what is allowed."""
-    from bot.cli import option_value
-    from rules.facts import check_value
-
-    text = text.strip()
-    word = ENUM_WORDS.get(fact, {}).get(text)
-    return check_value(fact, word if word is not None else option_value(fact, text))
-
-
 def ask_loop(as_of: date, programs: list[str] | None = None, stdin=sys.stdin, stdout=sys.stdout) -> int:
     from bot.render import render_result
     from rules.engine import evaluate, next_question
-    from rules.facts import FACTS, ProfileError
+    from rules.facts import FACTS, ProfileError, parse_value
 
     profile: dict = {}
     unsure: list[str] = []  # answered 不知道: not asked again, never taken as a no
@@ -105,7 +88,7 @@ def ask_loop(as_of: date, programs: list[str] | None = None, stdin=sys.stdin, st
                 unsure.append(fact)
                 break
             try:
-                profile[fact] = parse_answer(fact, line)
+                profile[fact] = parse_value(fact, line)
                 break
             except ProfileError as err:
                 said = re.search(r"请回答 [^。]+", QUESTIONS[fact])  # the words the question offers

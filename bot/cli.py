@@ -37,10 +37,6 @@ FACT_OPTIONS = {
     "months_above_line": ["--months-above-line"],
     "months_employed": ["--months-employed"],
 }
-YES = {"yes", "y", "true", "1", "是", "有", "对"}
-NO = {"no", "n", "false", "0", "否", "没有", "无", "不是"}
-
-
 class UsageError(Exception):
     """Bad input from the command line: exit 2 with this message."""
 
@@ -52,35 +48,8 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {text!r}") from None
 
 
-def option_value(fact: str, text: str):
-    """A typed option value in the profile's own type; Chinese words are looked up in the lexicon."""
-    from rules.facts import FACTS, ProfileError
-
-    kind = FACTS[fact].kind
-    raw = text.strip()
-    if kind == "bool":
-        if raw.lower() in YES:
-            return True
-        if raw.lower() in NO:
-            return False
-        raise ProfileError(fact, text, "allowed: yes or no (是/否)")
-    if kind == "int":
-        from knowledge.textnorm import parse_number
-
-        value = parse_number(raw.rstrip("岁级个月"))
-        if value is None:
-            raise ProfileError(fact, text, FACTS[fact].allowed())
-        return value
-    if kind == "enum" and raw not in FACTS[fact].values:
-        from knowledge.lexicon import lexicon
-
-        found = lexicon().lookup(fact, raw)
-        return found if found is not None else raw
-    return raw
-
-
 def read_profile(args) -> dict:
-    from rules.facts import validate_profile
+    from rules.facts import parse_value, validate_profile
 
     data: dict = {}
     if args.profile:
@@ -97,7 +66,7 @@ def read_profile(args) -> dict:
     for fact in FACT_OPTIONS:
         value = getattr(args, fact, None)
         if value is not None:
-            data[fact] = option_value(fact, value)
+            data[fact] = parse_value(fact, value)
     return validate_profile(data)
 
 

@@ -13,7 +13,7 @@ from bot.text import split_message
 
 def profile_from_text(text: str) -> tuple[dict, list[str]]:
     """(profile, problems): the valid facts in the text, and a sentence for each value refused."""
-    from bot.ask import parse_answer
+    from rules.facts import parse_value
     from bot.nlu.extract import extract
     from rules.facts import FACTS, ProfileError
 
@@ -24,7 +24,7 @@ def profile_from_text(text: str) -> tuple[dict, list[str]]:
         if fact not in FACTS:
             continue
         try:
-            profile[fact] = parse_answer(fact, raw)  # "true", "4", "140100" -> the profile's value
+            profile[fact] = parse_value(fact, raw)  # "true", "4", "140100" -> the profile's value
         except ProfileError as err:
             hint = str(err.__cause__) if fact == "region" and err.__cause__ else FACTS[fact].allowed_zh()
             problems.append(f"{FACTS[fact].label}“{ent.get('text', raw)}”不能用：{hint.rstrip('。')}。")

@@ -22,8 +22,7 @@ BATCH = 2000
 
 def parse_row(row: dict, programs: set[str]) -> tuple[dict, set[str]]:
     """A CSV row → (validated profile, programmes already received). Raises ProfileError."""
-    from bot.cli import option_value
-    from rules.facts import FACTS, ProfileError, validate_profile
+    from rules.facts import FACTS, ProfileError, parse_value, validate_profile
 
     data = {}
     for key, cell in row.items():
@@ -33,7 +32,7 @@ def parse_row(row: dict, programs: set[str]) -> tuple[dict, set[str]]:
             continue
         if key not in FACTS:
             raise ProfileError(key, cell, "unknown column; allowed: " + ", ".join((*FACTS, *EXTRA_COLUMNS)))
-        data[key] = option_value(key, cell)
+        data[key] = parse_value(key, cell)
     receiving = set((row.get("receiving") or "").replace(",", " ").replace("，", " ").split())
     if receiving - programs:
         raise ProfileError("receiving", row["receiving"], "allowed: programme ids " + ", ".join(sorted(programs)))

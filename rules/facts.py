@@ -108,6 +108,48 @@ def check_value(key: str, value: Any) -> Any:
     raise ProfileError(key, value, fact.allowed())
 
 
+# Typed answers and CSV cells: yes/no words, and the words for a closed set's value that are answers
+# rather than terms of the lexicon ("都不是" to the household question).
+YES = {"yes", "y", "true", "1", "是", "有", "对"}
+NO = {"no", "n", "false", "0", "否", "没有", "无", "不是"}
+ANSWER_WORDS = {
+    "exit_cause": {"就业": "employment", "上班": "employment", "创业": "self_employment",
+                   "自主创业": "self_employment", "其他": "other"},
+    "household": {"都不是": "none", "不是": "none", "没有": "none"},
+}
+
+
+def parse_value(key: str, text: str) -> Any:
+    """A typed value (a command-line option, a CSV cell, a one-word answer) -> the fact's canonical
+    value: yes/no words, numbers in any form ("五", "5岁"), the lexicon's words for a closed set
+    ("肢体", "低保"), place names. Raises ProfileError saying what is allowed."""
+    fact = FACTS.get(key)
+    if fact is None:
+        return check_value(key, text)  # the error names the known keys
+    raw = text.strip()
+    value: Any = raw
+    if fact.kind == "bool":
+        if raw.lower() in YES:
+            value = True
+        elif raw.lower() in NO:
+            value = False
+        else:
+            raise ProfileError(key, text, "allowed: yes or no (是/否)")
+    elif fact.kind == "int":
+        from knowledge.textnorm import parse_number
+
+        value = parse_number(raw.rstrip("岁级个月"))
+        if value is None:
+            raise ProfileError(key, text, fact.allowed())
+    elif fact.kind == "enum" and raw not in fact.values:
+        from knowledge.lexicon import lexicon
+
+        word = ANSWER_WORDS.get(key, {}).get(raw)
+        found = word if word is not None else lexicon().lookup(key, raw)
+        value = found if found is not None else raw
+    return check_value(key, value)
+
+
 def resolve_region(text: str) -> str:
     """A code or a place name → the 6-digit code, via the gazetteer (errors list the candidates)."""
     from knowledge.gazetteer import PlaceError, gazetteer
