@@ -19,24 +19,20 @@ import json
 import sys
 from datetime import date
 
-# Options that name a profile fact, with the short forms a caseworker would type.
-FACT_OPTIONS = {
-    "region": ["--region"],
-    "age": ["--age"],
-    "has_certificate": ["--certificate", "--has-certificate"],
-    "disability_category": ["--category", "--disability-category"],
-    "disability_grade": ["--grade", "--disability-grade"],
-    "autism": ["--autism"],
-    "needs_long_term_care": ["--care", "--needs-long-term-care"],
-    "household": ["--household"],
-    "in_welfare_institution": ["--welfare-institution", "--in-welfare-institution"],
-    "orphan": ["--orphan"],
-    "employed": ["--employed"],
-    "exit_cause": ["--exit-cause"],
-    "income_above_line": ["--income-above-line"],
-    "months_above_line": ["--months-above-line"],
-    "months_employed": ["--months-employed"],
-}
+
+
+def fact_options() -> dict[str, list[str]]:
+    """The command-line options of each profile fact: its short form (knowledge/facts.yaml `option`,
+    what a caseworker types: --grade, --care) and its full name (--disability-grade)."""
+    from rules.facts import FACTS
+
+    out = {}
+    for name, fact in FACTS.items():
+        full = "--" + name.replace("_", "-")
+        out[name] = list(dict.fromkeys(o for o in (fact.option, full) if o))
+    return out
+
+
 class UsageError(Exception):
     """Bad input from the command line: exit 2 with this message."""
 
@@ -63,7 +59,7 @@ def read_profile(args) -> dict:
             raise UsageError(f"profile {args.profile} is not valid JSON: {err.msg} at line {err.lineno}") from None
         if not isinstance(data, dict):
             raise UsageError("profile: a profile is a JSON object of facts, e.g. {\"age\": 5}")
-    for fact in FACT_OPTIONS:
+    for fact in fact_options():
         value = getattr(args, fact, None)
         if value is not None:
             data[fact] = parse_value(fact, value)
@@ -124,8 +120,9 @@ def cmd_sources_search(args) -> int:
 
 def cmd_kb_build(args) -> int:
     from knowledge.kb import build
+    from rules.model import write_rules
 
-    path = build(args.db)
+    path = build(args.db, more=[write_rules])
     print(f"knowledge base written to {path}")
     return 0
 
@@ -156,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print the verdict JSON of CONTRACT.md section 3")
     _common(check)
     facts = check.add_argument_group("facts", "each also accepts Chinese words: --category 肢体 --household 低保")
-    for fact, flags in FACT_OPTIONS.items():
+    for fact, flags in fact_options().items():
         facts.add_argument(*flags, dest=fact, metavar="VALUE")
     check.set_defaults(run=cmd_check)
 

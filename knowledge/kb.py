@@ -1,8 +1,8 @@
 """The SQLite knowledge base, built with sqlite-utils from the files that hold each fact.
 
 Tables: documents, clauses (with full-text search over a jieba-segmented column, because SQLite's
-own tokenizers do not segment Chinese), rules (every outcome of every layer, beside its citation),
-places (the gazetteer, with parent links) and lexicon (every domain term). It is a build output:
+own tokenizers do not segment Chinese), places (the gazetteer, with parent links), lexicon (every domain
+term), and, added by the rules layer, rules (every outcome of every layer, beside its citation). It is a build output:
 the sources, rules, gazetteer and lexicon files are the truth; this is for searching and browsing
 (`sqlite-utils tables knowledge/zhucan.db --counts`, `zhucan sources search 渐退期`).
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Callable, Iterable
 
 DEFAULT_DB = Path(__file__).with_name("zhucan.db")
 
@@ -30,10 +31,10 @@ def segment_query(text: str) -> list[list[str]]:
     return [[w] + [s for s in tokenizer().cut_for_search(w) if len(s) >= 2 and s != w] for w in words]
 
 
-def build(db_path: str | Path | None = None) -> Path:
+def build(db_path: str | Path | None = None, more: Iterable[Callable] = ()) -> Path:
+    """Write the knowledge base; each of `more` is called with the database to add tables of the
+    layers above this one (the rules: `zhucan kb build` passes rules.model.write_rules)."""
     import sqlite_utils
-
-    from rules.model import load_programs
 
     from .gazetteer import gazetteer
     from .lexicon import lexicon
@@ -72,19 +73,8 @@ def build(db_path: str | Path | None = None) -> Path:
     db["lexicon"].insert_all(({"term": t, "kind": k, "value": json.dumps(v, ensure_ascii=False)}
                               for t, k, v in lexicon().entries()))
 
-    rows = []
-    for program in load_programs().values():
-        for layer in program.layers:
-            entries = [("requires", r.outcome) for r in layer.requires]
-            entries += [("unless", c.outcome) for c in layer.unless] + [("case", c.outcome) for c in layer.cases]
-            entries += [("otherwise", layer.otherwise)] if layer.otherwise else []
-            for kind, outcome in entries:
-                rows.append({"program": program.id, "place": layer.place, "doc": layer.doc,
-                             "valid_from": str(layer.valid_from or ""), "valid_to": str(layer.valid_to or ""),
-                             "kind": kind, "verdict": outcome.verdict, "reason": outcome.reason,
-                             "where_": outcome.where,
-                             "cites": json.dumps([vars(c) for c in outcome.cites], ensure_ascii=False)})
-    db["rules"].insert_all(rows, foreign_keys=[("doc", "documents", "id"), ("place", "places", "code")])
+    for add in more:
+        add(db)
     db.conn.close()
     tmp.replace(path)
     return path

@@ -1,12 +1,16 @@
-"""Every domain term, once: knowledge/lexicon.yaml, checked against the facts and programmes it names.
-
-The values a fact can take live in rules/facts.py and the programmes in rules/programs/; the lexicon
-holds the Chinese words for them. A programme's label is its file's `title`.
+"""Every domain term, once: the facts' words (knowledge/facts.yaml) and the rest (knowledge/lexicon.yaml).
 
     lexicon().label("disability_category", "vision")  == "视力残疾"
     lexicon().lookup("household", "吃低保")           == "dibao"
     lexicon().lookup("programs", "两项补贴")          == ("living_subsidy", "care_subsidy")
+    lexicon().replies("affirm")                       the everyday words of a yes
+    lexicon().adult("father")                         == True (a parent is 18 or older)
     for term, kind, value in lexicon().entries(): ...  # jieba, entity patterns, lookup tables
+
+A kind is a fact of knowledge/facts.py (its values' terms, and the labels of closed sets), `programs`
+(programme ids, or ids joined by "+" for several at once) or `subject` (who a message is about).
+Programme ids are not checked here: the programmes live in rules/, above this layer, and
+`zhucan rules lint` checks that every id names a programme and every programme has words.
 """
 from __future__ import annotations
 
@@ -16,13 +20,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from .facts import FACTS, Fact
 from .textnorm import normalise
 
-__all__ = ["Term", "Lexicon", "lexicon", "LEXICON_FILE", "PROGRAMS", "SUBJECT"]
+__all__ = ["Term", "Lexicon", "lexicon", "LEXICON_FILE", "PROGRAMS", "SUBJECT", "REPLY_KINDS"]
 
 LEXICON_FILE = Path(__file__).with_name("lexicon.yaml")
 PROGRAMS = "programs"
 SUBJECT = "subject"
+REPLY_KINDS = ("affirm", "deny", "dont_know", "unsure", "hedge")
 _COMBINE = "+"  # "living_subsidy+care_subsidy": both programmes
 _IDENT = re.compile(r"[a-z][a-z0-9_]*\Z")
 _WORD = re.compile(r"[\w·]+\Z")  # a term jieba can keep as one token: no spaces or punctuation
@@ -37,24 +43,27 @@ class Term:
 
 
 class Lexicon:
-    def __init__(self, data: Mapping[str, Any], facts: Mapping[str, Any] | None = None,
-                 programs: Mapping[str, str] | None = None, source: str = "lexicon"):
-        """`data`: the parsed YAML. `facts`: rules.facts.FACTS; `programs`: programme id -> title."""
-        if facts is None:
-            from rules.facts import FACTS as facts
-        if programs is None:
-            programs = _programme_titles()
+    def __init__(self, data: Mapping[str, Any], facts: Mapping[str, Fact] | None = None,
+                 source: str = "lexicon"):
+        """`data`: the parsed lexicon.yaml; `facts`: the fact definitions (default knowledge.facts)."""
+        facts = FACTS if facts is None else facts
         self._source = source
         self._terms: dict[tuple[str, Any], Term] = {}
         self._index: dict[str, dict[str, Any]] = {}
+        self._adult: set[str] = set()
         if not isinstance(data, Mapping):
             raise ValueError(f"{source}: expected a mapping of kinds")
-        for kind, values in data.items():
-            self._load_kind(str(kind), values, facts, programs)
-        # every programme has a term, even one the YAML does not list yet: its title
-        for pid, title in programs.items():
-            if (PROGRAMS, pid) not in self._terms:
-                self._add(PROGRAMS, pid, title, [])
+        unknown = set(data) - {PROGRAMS, SUBJECT, "replies"}
+        if unknown:
+            raise self._error(", ".join(sorted(map(str, unknown))),
+                              f"unknown kind; known: {PROGRAMS}, {SUBJECT}, replies (each fact's words are "
+                              f"in knowledge/facts.yaml)")
+        for fact in facts.values():
+            self._load_fact(fact)
+        for kind in (PROGRAMS, SUBJECT):
+            if kind in data:
+                self._load_kind(kind, data[kind])
+        self._replies = self._load_replies(data.get("replies") or {})
         self.kinds: tuple[str, ...] = tuple(dict.fromkeys(k for k, _ in self._terms))
 
     # loading and validation
@@ -62,73 +71,70 @@ class Lexicon:
     def _error(self, where: str, what: str) -> ValueError:
         return ValueError(f"{self._source}: {where}: {what}")
 
-    def _load_kind(self, kind, values, facts, programs) -> None:
-        if kind in facts:
-            fact = facts[kind]
-            closed = fact.kind in ("enum", "bool") or (fact.kind == "int" and fact.high - fact.low <= 10)
-            if not closed:  # age, months, region: numbers and places are read elsewhere
-                raise self._error(kind, f"{kind} has no closed set of values to name")
-        elif kind not in (PROGRAMS, SUBJECT):
-            raise self._error(kind, f"unknown kind; known: the facts of rules/facts.py, {PROGRAMS}, {SUBJECT}")
+    def _load_fact(self, fact: Fact) -> None:
+        for spec in fact.values.values():
+            words = list(spec.terms)
+            # a closed set's label is a term too ("视力残疾", "一级"); a yes/no fact's is a sentence
+            if fact.kind != "bool" and _WORD.match(spec.label) and spec.label not in words:
+                words.insert(0, spec.label)
+            if words:
+                self._add(fact.name, spec.value, spec.label, words)
+
+    def _load_kind(self, kind: str, values: Any) -> None:
         if not isinstance(values, Mapping) or not values:
-            raise self._error(kind, "expected a mapping of values to {label, terms}")
+            raise self._error(kind, "expected a mapping of values to {terms: […]}")
         for raw_value, entry in values.items():
-            value = self._check_value(kind, raw_value, facts, programs)
             where = f"{kind}.{raw_value}"
             if not isinstance(entry, Mapping):
-                raise self._error(where, "expected {label: …, terms: […]}")
-            unknown = set(entry) - {"label", "terms"}
+                raise self._error(where, "expected {terms: […]}")
+            allowed = {"label", "terms"} | ({"adult"} if kind == SUBJECT else set())
+            unknown = set(entry) - allowed
             if unknown:
                 raise self._error(where, f"unknown field(s) {sorted(unknown)}")
             terms = entry.get("terms") or []
             if not isinstance(terms, list):
                 raise self._error(where, "terms must be a list")
-            if kind == PROGRAMS and not isinstance(value, tuple):
-                if "label" in entry:
-                    raise self._error(where, f"the label is the title in rules/programs/{value}.yaml")
-                label = programs[value]
-            else:
-                label = entry.get("label")
+            ids = tuple(str(raw_value).split(_COMBINE))
+            if not all(_IDENT.match(i) for i in ids) or (kind == SUBJECT and len(ids) > 1):
+                raise self._error(where, "a value is a lower-case identifier" +
+                                  (" (or several joined by '+')" if kind == PROGRAMS else ""))
+            value = ids if len(ids) > 1 else ids[0]
+            label = entry.get("label")
+            if kind == SUBJECT or len(ids) > 1:
                 if not isinstance(label, str) or not label.strip():
                     raise self._error(where, "needs a label")
-            self._add(kind, value, label, terms, where)
+            elif label is not None:
+                raise self._error(where, f"the label is the title in rules/programs/{value}.yaml")
+            if entry.get("adult") is True:
+                self._adult.add(value)
+            self._add(kind, value, label or "", terms, where)
 
-    def _check_value(self, kind, raw, facts, programs):
-        where = f"{kind}.{raw}"
-        if kind == PROGRAMS:
-            ids = tuple(str(raw).split(_COMBINE))
-            for pid in ids:
-                if pid not in programs:
-                    raise self._error(where, f"no programme {pid!r} in rules/programs/ (known: {', '.join(programs)})")
-            return ids if len(ids) > 1 else ids[0]
-        if kind == SUBJECT:
-            if not isinstance(raw, str) or not _IDENT.match(raw):
-                raise self._error(where, "a subject value is a lower-case identifier")
-            return raw
-        fact = facts[kind]
-        if fact.kind == "bool":
-            if not isinstance(raw, bool):
-                raise self._error(where, "a yes/no fact's value is true or false")
-            return raw
-        if fact.kind == "int":
-            if isinstance(raw, bool) or not isinstance(raw, int) or not fact.low <= raw <= fact.high:
-                raise self._error(where, f"not a value of {kind}: allowed {fact.low}…{fact.high}")
-            return raw
-        if raw not in fact.values:
-            raise self._error(where, f"not a value of {kind}: allowed {', '.join(fact.values)}")
-        return raw
+    def _load_replies(self, raw: Any) -> dict[str, tuple[str, ...]]:
+        if not isinstance(raw, Mapping) or set(raw) - set(REPLY_KINDS):
+            raise self._error("replies", f"expected lists under {', '.join(REPLY_KINDS)}")
+        out: dict[str, tuple[str, ...]] = {}
+        seen: dict[str, str] = {}
+        for kind in REPLY_KINDS:
+            words = raw.get(kind) or []
+            for w in words:
+                self._check_word(w, f"replies.{kind}")
+                if seen.setdefault(w, kind) != kind:
+                    raise self._error(f"replies.{kind}", f"{w!r} is also under replies.{seen[w]}")
+            out[kind] = tuple(words)
+        return out
+
+    def _check_word(self, t: Any, where: str) -> None:
+        if not isinstance(t, str) or not t.strip():
+            raise self._error(where, f"term {t!r} is not text")
+        if normalise(t) != t or " " in t:
+            raise self._error(where, f"term {t!r} is not normalised: write {normalise(t).replace(' ', '')!r}")
 
     def _add(self, kind: str, value, label: str, terms: Iterable, where: str = "") -> None:
         where = where or f"{kind}.{value}"
         words: list[str] = []
-        for t in ([label] if _WORD.match(label) else []) + list(terms):
-            if not isinstance(t, str) or not t.strip():
-                raise self._error(where, f"term {t!r} is not text")
-            if normalise(t) != t or " " in t:
-                raise self._error(where, f"term {t!r} is not normalised: write {normalise(t).replace(' ', '')!r}")
+        for t in terms:
+            self._check_word(t, where)
             if t in words:
-                if t == label:
-                    continue
                 raise self._error(where, f"term {t!r} is listed twice")
             index = self._index.setdefault(kind, {})
             if t in index and index[t] != value:
@@ -143,10 +149,10 @@ class Lexicon:
         """The canonical Chinese label: ("disability_category", "vision") -> "视力残疾"."""
         if kind == PROGRAMS and isinstance(value, list):
             value = tuple(value)
-        try:
-            return self._terms[(kind, value)].label
-        except KeyError:
-            raise KeyError(f"{kind}: no label for {value!r}") from None
+        term = self._terms.get((kind, value))
+        if term is None or not term.label:
+            raise KeyError(f"{kind}: no label for {value!r}")
+        return term.label
 
     def lookup(self, kind: str, text: str):
         """The value a whole text names ("吃低保" -> "dibao"), after normalisation; else None."""
@@ -161,30 +167,22 @@ class Lexicon:
         return [t for (k, _), t in self._terms.items() if kind is None or k == kind]
 
     def entries(self) -> Iterable[tuple[str, str, object]]:
-        """(surface term, kind, value) for every term (labels included when they are one word)."""
+        """(surface term, kind, value) for every term (closed sets' labels included)."""
         for term in self._terms.values():
             for word in term.terms:
                 yield word, term.kind, term.value
 
+    def replies(self, kind: str) -> tuple[str, ...]:
+        """The everyday words of a reply: "affirm", "deny", "dont_know", "unsure" or "hedge"."""
+        return self._replies[kind]
+
+    def adult(self, subject: str) -> bool:
+        """Whether the person a subject names is certainly 18 or older (a parent, a spouse)."""
+        return subject in self._adult
+
 
 def _show(value) -> str:
     return _COMBINE.join(value) if isinstance(value, tuple) else str(value)
-
-
-def _programme_titles() -> dict[str, str]:
-    """Programme id -> title, from the programme files (the one place both live)."""
-    import yaml
-
-    from rules.model import PROGRAMS_DIR
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    out = {}
-    for path in sorted(Path(PROGRAMS_DIR).glob("*.yaml")):
-        with open(path, encoding="utf-8") as f:
-            raw = yaml.load(f, Loader=loader) or {}
-        if isinstance(raw, dict) and raw.get("program"):
-            out[str(raw["program"])] = str(raw.get("title") or raw["program"])
-    return out
 
 
 def load(path: str | Path = LEXICON_FILE, **kwargs) -> Lexicon:

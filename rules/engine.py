@@ -408,6 +408,39 @@ def _need_info(program: Program, profile: dict, as_of: date, possible: Possible,
                   "expired" if expired else "current", {}, scores)
 
 
+ADULT_AGES = (18, 40, 60, 90)
+
+
+def in_play(profile: dict, adult: bool = False, as_of: date | None = None) -> list[str]:
+    """The programmes worth asking about for a person who named none: those whose `ask_when` holds
+    (低保渐退期 once someone works or the income rose), and, for a person known to be an adult (a
+    parent, a spouse) whose age is not given, not those that no adult can get (child rehabilitation)."""
+    as_of = as_of or date.today()
+    out = []
+    for program in load_programs().values():
+        if program.ask_when is not None and evaluate_condition(program.ask_when, profile)[0] is not True:
+            continue
+        if adult and "age" not in profile and all(
+                evaluate_program(program, {**profile, "age": age}, as_of).verdict == "ineligible"
+                for age in ADULT_AGES):
+            continue
+        out.append(program.id)
+    return out
+
+
+def same_answers(profile: dict, fact: str, values: Iterable, as_of: date | None = None) -> bool:
+    """Whether every value in `values` gives the same verdicts and figures for every programme: then
+    an approximate number ("七十好几": 72..79) can be taken as any of them without changing an answer."""
+    answers = set()
+    for value in values:
+        report = evaluate({**profile, fact: value}, None, as_of)
+        answers.add(tuple((r.program, r.verdict, tuple(r.missing),
+                           tuple(sorted((k, str(v)) for k, v in r.details.items()))) for r in report.results))
+        if len(answers) > 1:
+            return False
+    return True
+
+
 def next_question(results: Iterable[Result], skip: Iterable[str] = ()) -> str | None:
     """The fact to ask next across several programmes: the one that settles the most of them.
 

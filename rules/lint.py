@@ -3,7 +3,8 @@
 - every quote really occurs in the clause it cites (the government's words, not ours);
 - no two layers decide the same programme for the same place on the same date;
 - no place or date where a programme is in force is left without a verdict (each stack ends in an
-  `otherwise`, from the programme's first date on).
+  `otherwise`, from the programme's first date on);
+- the lexicon's words for programmes name programmes that exist, and every programme has words.
 """
 from __future__ import annotations
 
@@ -107,4 +108,24 @@ def lint(directory: Path = PROGRAMS_DIR, today: date | None = None) -> list[Prob
             problems.append(Problem(path.name, f"programme {program.id} is also defined in {seen[program.id]}"))
         seen[program.id] = path.name
         problems += check_program(program, today)
+    if Path(directory).resolve() == PROGRAMS_DIR.resolve():  # the real rule base, the real lexicon
+        problems += check_lexicon(set(seen))
+    return problems
+
+
+def check_lexicon(programs: set[str]) -> list[Problem]:
+    """knowledge/lexicon.yaml names programmes by id; the knowledge layer cannot check them itself."""
+    from knowledge.lexicon import PROGRAMS, lexicon
+
+    problems = []
+    named: set[str] = set()
+    for term in lexicon().terms(PROGRAMS):
+        ids = term.value if isinstance(term.value, tuple) else (term.value,)
+        named.update(ids)
+        for pid in ids:
+            if pid not in programs:
+                problems.append(Problem("knowledge/lexicon.yaml", f"programs.{pid}: no programme {pid!r} in "
+                                        f"rules/programs/ (known: {', '.join(sorted(programs))})"))
+    for pid in sorted(programs - named):
+        problems.append(Problem("knowledge/lexicon.yaml", f"programme {pid} has no words under programs"))
     return problems

@@ -223,6 +223,10 @@ class Program:
     apply_cites: tuple[Cite, ...]
     layers: tuple[Layer, ...]
     path: Path = field(compare=False, default=Path())
+    # When a person names no programme, this one is asked about only once this condition is true (低保
+    # 渐退期 only where someone works or the income rose); None: always. Its verdict is still given.
+    ask_when: Condition | None = None
+    short_title: str = ""  # for the one-line summary ("护理补贴"); the title when not given
 
 
 KEYS = {
@@ -328,7 +332,9 @@ def load_program(path: Path, documents: dict | None = None) -> Program:
             where=where,
         ))
     return Program(pid, raw.get("title", pid), raw.get("apply"),
-                   _cites(raw.get("apply_cite"), f"{path.name} apply"), tuple(layers), path)
+                   _cites(raw.get("apply_cite"), f"{path.name} apply"), tuple(layers), path,
+                   parse_condition(raw["ask_when"], f"{path.name} ask_when") if raw.get("ask_when") else None,
+                   str(raw.get("short_title") or raw.get("title", pid)))
 
 
 def _case(raw: dict, where: str) -> Case:
@@ -348,3 +354,23 @@ def load_programs(directory: Path = PROGRAMS_DIR) -> dict[str, Program]:
             raise RuleError(f"{path.name}: programme {p.id} is defined twice")
         programs[p.id] = p
     return programs
+
+
+def write_rules(db) -> None:
+    """The table `rules` of the knowledge base (a sqlite_utils Database): every outcome of every layer,
+    beside its citation, for browsing (`zhucan kb build` calls this after knowledge.kb.build's tables)."""
+    import json
+
+    rows = []
+    for program in load_programs().values():
+        for layer in program.layers:
+            entries = [("requires", r.outcome) for r in layer.requires]
+            entries += [("unless", c.outcome) for c in layer.unless] + [("case", c.outcome) for c in layer.cases]
+            entries += [("otherwise", layer.otherwise)] if layer.otherwise else []
+            for kind, outcome in entries:
+                rows.append({"program": program.id, "place": layer.place, "doc": layer.doc,
+                             "valid_from": str(layer.valid_from or ""), "valid_to": str(layer.valid_to or ""),
+                             "kind": kind, "verdict": outcome.verdict, "reason": outcome.reason,
+                             "where_": outcome.where,
+                             "cites": json.dumps([vars(c) for c in outcome.cites], ensure_ascii=False)})
+    db["rules"].insert_all(rows, foreign_keys=[("doc", "documents", "id"), ("place", "places", "code")])

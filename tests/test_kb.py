@@ -5,11 +5,12 @@ import pytest
 import sqlite_utils
 
 from knowledge.kb import build, search
+from rules.model import write_rules
 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
-    return build(tmp_path_factory.mktemp("kb") / "kb.db")
+    return build(tmp_path_factory.mktemp("kb") / "kb.db", more=[write_rules])  # as `zhucan kb build` does
 
 
 def test_tables(db):
