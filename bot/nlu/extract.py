@@ -152,7 +152,37 @@ PHRASES: list[tuple[re.Pattern, str, str]] = [(re.compile(p), e, v) for p, e, v 
     (r"(?:低于|不到|不够)" + _LINE, "income_above_line", _FALSE),
     (r"(?P<t>比" + _LINE + r"(?:还)?高)", "income_above_line", _TRUE),
     (r"比" + _LINE + r"(?:还)?低", "income_above_line", _FALSE),
+    # work as people have it
+    (r"(?P<t>(?:有|在)(?:活儿?干|事做|活儿?做))", "employed", _TRUE),
+    (r"(?:没|没有)(?:活儿?干|事做|活儿?做|上班|工作|事干)", "employed", _FALSE),
+    (r"(?:在家|家里)(?:待着|呆着|闲着|歇着)", "employed", _FALSE),
+    (r"(?P<t>开了?(?:一?家|个|间)[\u4e00-\u9fff]{0,4}?(?:店|馆|铺|厂|公司|超市|摊))", "employed", _TRUE),
 ]]
+
+# Programmes named in people's words (the lexicon's terms are single words; these have words between).
+_DIBAO_ALONE = r"(?:单独|一个人|单人|单个人|自己一个人)"
+PROGRAM_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), v) for p, v in [
+    (_DIBAO_ALONE + r"(?:给[她他它]|帮[她他它]|给孩子|为[她他])?(?:办|申请|申办|吃|领|纳入|享受|办理|弄)(?:个)?低保",
+     "dibao_individual"),
+    (r"(?:把|让)?[她他它]?" + _DIBAO_ALONE + r"(?:纳入|列入|算)(?:进)?低保", "dibao_individual"),
+    (r"低保(?:会不会|会|还会不会|是不是要|要不要|还能不能|能不能继续|还给不给|还能)?(?:被)?(?:停|取消|断|没了|退出|清退)",
+     "dibao_gradual_exit"),
+    (r"(?:上班|工作|就业|打工|找到工作)(?:了|以后|后)?(?:的话)?[，,]?(?:家里的?|我家|俺家)?低保(?:还)?(?:能|可以)(?:继续)?(?:领|吃|拿)",
+     "dibao_gradual_exit"),
+    (r"护理(?:的|那个|方面的|这块的?)?(?:钱|补贴|补助|费|金)", "care_subsidy"),
+    (r"康复(?:训练)?(?:的|那个|方面的)?(?:钱|补贴|补助|费|救助)", "child_rehab_aid"),
+]]
+# Before 低保 in a clause: it names the programme someone applies for, not the household's status
+# ("给她办低保", "申请低保", "能吃上低保"). After 了/过/下来 it is done ("办了低保": a 低保 household).
+_APPLY_BEFORE = re.compile(r"(?:办|办理|申请|申办|纳入|列入|报|弄|搞|吃上|领上|评上|批|去办|想办|要办|能办|"
+                           r"给[她他它]办|帮[她他它]办|给孩子办)(?:一?个)?$")
+# After 低保: what the programme is like, not whether the household has it ("低保怎么申请").
+_PROGRAM_AFTER = re.compile(r"^(?:的?(?:政策|条件|标准|待遇|规定|申请)|怎么|咋|如何|要什么|需要什么|有什么|能不能|"
+                            r"好不好|难不难|线|标)")
+# 一级 / 2级 followed by these is some other grading ("一级市场", "二级医院", "三级甲等", "一级护理").
+_NOT_GRADE_AFTER = tuple("市医院公路教师建造响应保护警报方棒甲乙学资企单干职工风险预部机政行标指城站台品茶厨演作运裁"
+                         "士军官水平考英汉钢别以加跳阶层楼选板建筑律翻译消防")
+_NOT_GRADE_BEFORE = tuple("高低升降提晋年")
 
 # English that no single word of the lexicon holds
 _EN_NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "i": 1, "ii": 2, "iii": 3, "iv": 4}
@@ -171,6 +201,7 @@ _LATIN_WORD = re.compile(r"[A-Za-z]{4,}")
 _ABOVE_WORDS = ("收入", "超过", "超出", "超标", "高于", "低保标准", "低保线", "渐退", "退出低保", "退保")
 _WORK_WORDS = ("上班", "工作", "就业", "打工", "上岗", "干活", "创业", "做生意", "开店", "摆摊", "上工", "打零工")
 _AGE_CUE = re.compile(r"(?:今年|年龄|年纪|岁数|年满|满)(?:是|有|为|:|：|已经|才|都)?\s*$")
+_AGE_ADVERBS = re.compile(r"(?:他|她|它|我|俺|咱|人家)?(?:今年|现在|都|已经|才|也|快)*$")
 _GRADE_CUE = re.compile(r"(?:等级|级别|评级|评的是|评了)(?:是|为|:|：)?\s*$")
 # In a message about a 低保 household's income, 上班/就业/打工 first says why it rose (exit_cause), then
 # that the person works (employed); elsewhere the other way round. Both are always given.
@@ -186,9 +217,13 @@ class _Ent:
     end: int
     value: str
     source: str  # "phrase" | "lexicon" | "number" | "place"
+    negated: bool = False  # a household "none" read from a negation ("没有低保")
 
     def as_dict(self) -> dict:
-        return {"entity": self.entity, "start": self.start, "end": self.end, "value": self.value}
+        out = {"entity": self.entity, "start": self.start, "end": self.end, "value": self.value}
+        if self.negated:
+            out["negated"] = True
+        return out
 
 
 # --- the lexicon as token sequences ------------------------------------------------------------------
@@ -247,7 +282,7 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
 
 # --- the API -------------------------------------------------------------------------------------------
 
-def extract(text: str, nlp=None) -> list[dict]:
+def extract(text: str, nlp=None, about: str | None = None) -> list[dict]:
     """Entities of one message (see the module doc). `nlp`: the project's spaCy pipeline
     (bot.nlp.load()) to take the lexicon matches from its entity ruler; without it the same match is
     made in Python (no spaCy, no model: what a quick check needs)."""
@@ -257,7 +292,7 @@ def extract(text: str, nlp=None) -> list[dict]:
     if nlp is not None:
         return extract_doc(norm, nlp(norm))
     spans = _terms().match(_tokens(norm))
-    return _extract(norm, spans)
+    return _extract(norm, spans, about)
 
 
 def extract_doc(text: str, doc) -> list[dict]:
@@ -270,11 +305,14 @@ def extract_doc(text: str, doc) -> list[dict]:
     return _extract(text, spans)
 
 
-def _extract(text: str, term_spans: Iterable[tuple[int, int]]) -> list[dict]:
+def _extract(text: str, term_spans: Iterable[tuple[int, int]], about: str | None = None) -> list[dict]:
+    """`about`: the fact of the question this text replies to, if any: "上班" answers the question
+    why the household's income rose with exit_cause, the question whether one works with employed."""
     ents: list[_Ent] = []
     ents += _phrases(text)
-    ents += _lexicon(text, term_spans, ents)
+    ents += _lexicon(text, term_spans, ents, about)
     ents = [e for e in ents if e.source != "beaten"]
+    ents += _program_phrases(text, ents)
     ents += _numbers(text, ents)
     ents += _english(text, ents)
     ents += _places(text, ents)
@@ -337,18 +375,30 @@ def _phrases(text: str) -> list[_Ent]:
     return out
 
 
-def _lexicon(text: str, spans: Iterable[tuple[int, int]], phrases: list[_Ent]) -> list[_Ent]:
+def _lexicon(text: str, spans: Iterable[tuple[int, int]], phrases: list[_Ent], about: str | None = None
+             ) -> list[_Ent]:
     """Lexicon matches with their polarity. A negative phrase beats an overlapping term of its type
     ("没有工作" over "有工作"); a term beats an overlapping positive phrase ("找到工作" over "工作了")."""
     terms = _terms()
     out: list[_Ent] = []
-    exit_context = any(w in text for w in _EXIT_CONTEXT)
+    exit_context = any(w in text for w in _EXIT_CONTEXT) if about not in ("exit_cause", "employed") \
+        else about == "exit_cause"
     for s, e in spans:
         pairs = terms.by_text.get(text[s:e].lower(), [])
         labels = [label for label, _ in pairs]
-        if "employed" in labels and "exit_cause" in labels:
+        if "exit_cause" in labels and not exit_context:
+            # why a 低保 household's income rose, only where the message talks about that income:
+            # elsewhere "开了家店" says the person works, and nothing of the household's income
+            pairs = [p for p in pairs if p[0] != "exit_cause"]
+            if "employed" not in labels and any(v in ("employment", "self_employment")
+                                                for label, v in terms.by_text.get(text[s:e].lower(), [])):
+                pairs = pairs + [("employed", _TRUE)]
+        elif "employed" in labels and "exit_cause" in labels:
+            if about == "exit_cause":  # a reply to why the income rose: whose job it is is not said
+                pairs = [p for p in pairs if p[0] != "employed"]
             pairs = sorted(pairs, key=lambda p: (p[0] == "exit_cause") != exit_context)
         for label, value in pairs:
+            negated = False
             beaten = False
             for p in phrases:
                 if p.entity == label and _overlaps((s, e), (p.start, p.end)):
@@ -358,8 +408,10 @@ def _lexicon(text: str, spans: Iterable[tuple[int, int]], phrases: list[_Ent]) -
                         beaten = True
             if beaten:
                 continue
-            if label == "household" and (text[e:e + 1] in ("标", "线") or text[e:e + 2] in ("政策", "待遇", "条件")):
-                continue  # 低保标准, 低保线, 低保政策: the 低保 itself, not the household's status
+            if label == "household" and programme_named(text, s, e):
+                continue  # 给她办低保, 低保怎么申请, 低保标准: the programme, not the household's status
+            if label == "disability_grade" and not grade_context(text, s, e):
+                continue  # 一级市场, 二级医院, 高一级
             es, ee = s, e
             if label in BOOL_FACTS or label in ("household", "disability_category", "disability_grade",
                                                 "exit_cause", "autism"):
@@ -370,12 +422,42 @@ def _lexicon(text: str, spans: Iterable[tuple[int, int]], phrases: list[_Ent]) -
                     es, ee = ns, ne
                     if label in BOOL_FACTS:
                         value = _FALSE if value == _TRUE else _TRUE
-                    elif label == "household" and value != "none":
-                        value = "none"
+                    elif label == "household" and value == "dibao":
+                        value = "none"  # "没有低保": confirmed before it counts (bot.nlu.understand)
+                        negated = True
                     else:
-                        continue  # "不是一级", "不是肢体": says only what it is not
-            out.append(_Ent(label, es, ee, value, "lexicon"))
+                        continue  # "不是一级", "不是低保边缘": says only what it is not
+            out.append(_Ent(label, es, ee, value, "lexicon", negated))
     return out
+
+
+def _program_phrases(text: str, taken: list[_Ent]) -> list[_Ent]:
+    """Programmes named with words between their parts ("单独给她办低保", "护理的钱")."""
+    out: list[_Ent] = []
+    spans = [(t.start, t.end) for t in taken if t.entity == "program"]
+    for pattern, program in PROGRAM_PHRASES:
+        for m in pattern.finditer(text):
+            if any(_overlaps(m.span(), sp) for sp in spans):
+                continue
+            spans.append(m.span())
+            out.append(_Ent("program", m.start(), m.end(), program, "phrase"))
+    return out
+
+
+def programme_named(text: str, start: int, end: int) -> bool:
+    """Whether the household word at [start, end) ("低保") names the programme rather than the
+    household's status: "单独给她办低保", "申请低保", "低保怎么申请", "低保标准"."""
+    before, after = _clause(text, start, end)
+    if _APPLY_BEFORE.search(before) or _PROGRAM_AFTER.match(after):
+        return True
+    return any(m.start() <= start and end <= m.end() for pattern, _ in PROGRAM_PHRASES
+               for m in pattern.finditer(text))
+
+
+def grade_context(text: str, start: int, end: int) -> bool:
+    """Whether a grade word at [start, end) can be a disability grade, by the words around it."""
+    return not (text[end:end + 1].startswith(_NOT_GRADE_AFTER) or text[start - 1:start].startswith(_NOT_GRADE_BEFORE)
+                and start > 0)
 
 
 def _context_months(text: str, start: int, end: int) -> str:
@@ -399,60 +481,48 @@ def _context_months(text: str, start: int, end: int) -> str:
 
 
 def _numbers(text: str, taken: list[_Ent]) -> list[_Ent]:
-    from knowledge.textnorm import find_numbers
+    """Numbers with what they count, exact ("4") or approximate ("72~79": 七十好几)."""
+    from knowledge.textnorm import find_quantities
 
     out: list[_Ent] = []
     grade_spans = [(t.start, t.end) for t in taken if t.entity == "disability_grade"]
     stripped = text.strip(_FILLER)
-    for s, e, value, unit in find_numbers(text):
-        num_end = e
+    for q in find_quantities(text):
+        s, e = q.start, q.end
+        value = str(q.low) if q.low == q.high else f"{q.low}~{q.high}"
         rest = text[e:]
-        if unit in ("岁", "周岁"):
-            out.append(_Ent("age", s, e, str(value), "number"))
-        elif unit is None and rest.startswith(("多岁", "来岁")):
-            out.append(_Ent("age", s, e + 2, str(value), "number"))
-        elif unit == "级":
-            if any(_overlaps((s, e), g) for g in grade_spans):
-                continue
-            if text[max(0, s - 1):s] == "年" or rest.startswith(("别", "以上", "以下")):
+        if q.unit == "岁":
+            out.append(_Ent("age", s, e, value, "number"))
+        elif q.unit == "级":
+            if q.approximate or any(_overlaps((s, e), g) for g in grade_spans):
+                continue  # "一二级": one of two grades, said as such
+            if rest.startswith(("别", "以上", "以下")) or not grade_context(text, s, e):
                 continue
             if polarity(text, s, e) is False:
                 continue
-            out.append(_Ent("disability_grade", s, e, str(value), "number"))
-        elif unit == "个月" or (unit is None and rest.startswith("个多月")):
-            if unit is None:
-                e += 3
-            if text[e:].startswith("大"):
+            out.append(_Ent("disability_grade", s, e, value, "number"))
+        elif q.unit == "个月":
+            if text[e:].startswith("大"):  # 十个月大: a baby
                 out.append(_Ent("age", s, e + 1, "0", "number"))
                 continue
-            out.append(_Ent(_context_months(text, s, e), s, e, str(value), "number"))
-        elif unit == "年":
-            if value > 50 or text[e:].startswith(("级", "代", "前", "底", "初", "内", "后", "的时候", "生")):
-                continue
-            entity = _context_months(text, s, e)
-            if entity == MONTHS:
-                continue  # "两年" alone: not clearly a count of months of anything
-            months = value * 12
-            if text[e:].startswith("半"):
-                months += 6
-                e += 1
-            out.append(_Ent(entity, s, e, str(months), "number"))
-        elif unit is None:
-            before, after = _clause(text, s, num_end)
-            if text[s:num_end].strip() == stripped and value < 1000:
-                out.append(_Ent(NUMBER, s, num_end, str(value), "number"))
+            if rest.startswith(("级", "代", "前", "底", "初", "内", "的时候", "生")):
+                continue  # 一年级, 90年代, 三年前
+            out.append(_Ent(_context_months(text, s, e), s, e, value, "number"))
+        elif q.unit is None:
+            before, after = _clause(text, s, e)
+            for t in taken:  # "俺娘七十好几了": the person, then their age
+                if t.entity == "subject" and t.end <= s and text[t.start:t.end] == before.strip()[-(t.end - t.start):]:
+                    before = before.strip()[:-(t.end - t.start)]
+            before = _AGE_ADVERBS.sub("", before.strip())
+            if text[s:e].strip() == stripped and q.high < 1000:
+                out.append(_Ent(NUMBER, s, e, value, "number"))
             elif _AGE_CUE.search(text[:s]) or (
                     not before.strip(_FILLER + "是就") and not after.strip(_FILLER)
                     and (after.strip().startswith("了") or any(w in text for w in ("年龄", "岁数", "年纪")))):
-                # "俺娘耳背，七十三了", "年龄说错了，是四十"
-                out.append(_Ent("age", s, num_end, str(value), "number"))
-                out.append(_Ent("age", s, num_end, str(value), "number"))
-            elif _GRADE_CUE.search(text[:s]) and value < 10:
-                out.append(_Ent("disability_grade", s, num_end, str(value), "number"))
-    for m in re.finditer(r"(?<![一二两三四五六七八九十百\d])半年", text):
-        entity = _context_months(text, m.start(), m.end())
-        if entity != MONTHS:
-            out.append(_Ent(entity, m.start(), m.end(), "6", "number"))
+                # "俺娘耳背，七十三了", "年龄说错了，是四十", "七十好几了"
+                out.append(_Ent("age", s, e, value, "number"))
+            elif _GRADE_CUE.search(text[:s]) and q.high < 10 and not q.approximate:
+                out.append(_Ent("disability_grade", s, e, value, "number"))
     return out
 
 

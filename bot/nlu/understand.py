@@ -1,0 +1,441 @@
+"""What one message says, read as people write: the facts, the programmes, and, when the bot has just
+asked a question, the reply read as an answer to that question first.
+
+    r = understand("俺爹瘫在床上一级肢体在奉化啥补贴能领")
+    r.facts     == {"needs_long_term_care": True, "disability_grade": 1, "disability_category": "physical",
+                    "region": "330213"}
+    understand("自己做小生意", asking="exit_cause").facts == {"exit_cause": "self_employment"}
+    understand("手脚不利索", asking="disability_category").confirm == {"disability_category": "physical"}
+    understand("2", asking="household").facts == {"household": "low_income"}   # the 2nd option
+    understand("拿不准", asking="has_certificate").unsure is True
+
+Every front end reads messages through here: the chat's form (actions/form.py), `zhucan ask`, the
+caseworker's quick check and the stress measurement (tests/nlu/stress.py). It never guesses:
+
+- `facts` hold what the words say for certain. A value is never read from part of a longer term or
+  from a term whose role in its phrase is another (bot.nlu.extract: "办低保" names the programme,
+  "低保边缘户" is not 低保, "一级市场" is no grade); two different values of one fact with nothing
+  that says which is meant ("一级还是二级") give neither.
+- `confirm` holds what the words suggest but do not say: a description instead of a category's name
+  ("手脚不利索", "看东西模糊"), an old place name ("奉化市"), a hedged answer ("好像不是"), "没有低保"
+  said unasked (not 低保, but maybe 低保边缘). The chat asks "您说的是…吗？" before it counts.
+- an approximate number ("七十好几", "一年多") counts only where every value it could be gives the
+  same answers (rules.engine.same_answers); elsewhere it is left for the question to ask exactly.
+- a reply is read first as an answer to the question just asked: the question's options and their
+  number, every lexicon form of them, everyday yes and no, numbers in any form, 不知道.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from .extract import MONTHS, NUMBER, extract
+from .normalise import clip, normalise_text
+
+__all__ = ["Reading", "understand", "option_number"]
+
+_PUNCT = " \t\r\n,.;:!?，。；：！？、~～…\"'“”‘’()（）"
+_PARTICLES = "了吧啊呀呢哦喔噢啦嘛哈的"
+_FILLERS = re.compile(r"^(?:那个|就是|这个|呃|额|啊|哦|噢|喔|诶|哎|嗯|我想想|让我想想|怎么说呢)+[，,\s]*(?=\S)")
+_CORRECTION = re.compile(r"不是|不对|说错|应该是|其实是|改成|更正|而是|错了")
+_ALTERNATIVE = re.compile(r"还是|或者|或是|要么")
+_OPTION = re.compile(r"^(?:第|选|选择|回复)?(?P<n>\d{1,2}|[一二三四五六七八九十])(?:个|项|号|种)?$")
+# Where a place is the answer: the words around a name ("户口在奉化那边的").
+_PLACE_WORDS = re.compile(r"^(?:我们|俺们|咱们|我|俺|咱|他|她)?(?:家|户口|户籍|老家)?(?:是|在|住在|住|落在|属于)?|"
+                          r"(?:的|人|那边|这边|那儿|这儿|那里|这里|那块|这块)+$")
+
+
+@dataclass
+class Reading:
+    """What a message says (see the module doc). Values are the profile's own (CONTRACT.md section 1)."""
+    asking: str | None = None
+    facts: dict = field(default_factory=dict)
+    confirm: dict = field(default_factory=dict)
+    programs: list = field(default_factory=list)
+    dont_know: bool = False  # "不知道" to the question asked: skip it, never a no
+    unsure: bool = False  # "拿不准": confirm that they do not know
+    subject: str | None = None
+    places: list = field(default_factory=list)  # place words that name several places, or none
+    rejected: dict = field(default_factory=dict)  # fact -> the value as said, when it cannot be ("200岁")
+    inexact: dict = field(default_factory=dict)  # fact -> (low, high) of a number that was only approximate
+    notes: list = field(default_factory=list)  # what was assumed, to say back ("溪口镇在宁波市奉化区。")
+
+    @property
+    def answered(self) -> bool:
+        """Whether the message answers the question asked (a value, one to confirm, or 不知道)."""
+        a = self.asking
+        return bool(a) and (a in self.facts or a in self.confirm or self.dont_know or self.unsure
+                            or a in self.rejected or (a == "region" and bool(self.places)))
+
+    @property
+    def said_anything(self) -> bool:
+        return bool(self.facts or self.confirm or self.programs or self.dont_know or self.unsure
+                    or self.places or self.rejected)
+
+
+def understand(text: str, asking: str | None = None, profile: dict | None = None,
+               prefer: tuple[str, ...] = (), as_of: date | None = None) -> Reading:
+    """Read one message. `asking`: the profile fact of the question the bot has just asked, if any;
+    `profile`: what is known already (to decide whether an approximate number can matter);
+    `prefer`: region codes with rules of their own, to offer when a town's name is ambiguous."""
+    from knowledge.facts import FACTS
+
+    reading = Reading(asking=asking if asking in FACTS else None)
+    if not text or not text.strip():
+        return reading
+    norm = normalise_text(clip(text))
+    entities = extract(norm, about=reading.asking)
+    _read_entities(reading, norm, entities)
+    if reading.asking:
+        _read_reply(reading, norm, reading.asking, entities, prefer)
+    _read_descriptions(reading, norm)
+    _read_places(reading, norm, entities, prefer)
+    _settle_ranges(reading, {**(profile or {}), **reading.facts}, as_of)
+    for fact in list(reading.confirm):
+        if fact in reading.facts:  # said plainly elsewhere in the message
+            del reading.confirm[fact]
+    return reading
+
+
+# --- entities ------------------------------------------------------------------------------------
+
+def _value(fact: str, raw: str):
+    """An entity's value -> the profile's value; (low, high) for an approximate number; raises
+    ProfileError for a value the fact cannot take."""
+    from rules.facts import FACTS, check_value
+
+    kind = FACTS[fact].kind
+    if kind == "bool":
+        return check_value(fact, raw == "true")
+    if kind == "int":
+        if "~" in raw:
+            low, high = (int(x) for x in raw.split("~"))
+            spec = FACTS[fact]
+            return max(low, spec.low), min(high, spec.high)
+        return check_value(fact, int(raw))
+    return check_value(fact, raw)
+
+
+def _hedged(text: str, start: int) -> bool:
+    """A hedge word just before, in the same clause: "好像是一级", "应该没有"."""
+    from knowledge.lexicon import lexicon
+
+    before = re.split(r"[，,。.;；!！?？]", text[:start])[-1]
+    return any(h in before[-6:] for h in lexicon().replies("hedge"))
+
+
+def _read_entities(reading: Reading, text: str, entities: list[dict]) -> None:
+    from rules.facts import FACTS, ProfileError
+
+    by_fact: dict[str, list[dict]] = {}
+    for e in entities:
+        kind = e["entity"]
+        if kind == "program":
+            for pid in str(e["value"]).split("+"):
+                if pid not in reading.programs:
+                    reading.programs.append(pid)
+        elif kind == "subject":
+            reading.subject = e["value"]
+        elif kind in (NUMBER, MONTHS):
+            continue  # a number that says nothing of what it counts: only a reply gives it a meaning
+        elif kind == "region":
+            continue  # places are read by _read_places
+        elif kind in FACTS:
+            by_fact.setdefault(kind, []).append(e)
+    for fact, found in by_fact.items():
+        chosen = _choose(text, found)
+        if chosen is None:
+            continue
+        try:
+            value = _value(fact, chosen["value"])
+        except (ProfileError, ValueError):
+            reading.rejected[fact] = text[chosen["start"]:chosen["end"]]
+            continue
+        if isinstance(value, tuple):
+            reading.inexact[fact] = value
+        elif chosen.get("negated") or _hedged(text, chosen["start"]):
+            reading.confirm[fact] = value
+        else:
+            reading.facts[fact] = value
+
+
+def _choose(text: str, found: list[dict]) -> dict | None:
+    """One fact said more than once: the same value, or a correction ("不是低保，是低保边缘"): the last.
+    Different values side by side ("一级还是二级"): neither."""
+    found = sorted(found, key=lambda e: e["start"])
+    positive = [e for e in found if not e.get("negated")]
+    if positive and len(positive) < len(found):  # "没有低保，是低保边缘户": the value said, not the denial
+        found = positive
+    values = {e["value"] for e in found}
+    if len(values) == 1:
+        return found[-1]
+    between = text[found[0]["start"]:found[-1]["start"]]
+    if _ALTERNATIVE.search(between) or not _CORRECTION.search(between):
+        return None
+    return found[-1]
+
+
+# --- a reply to the question asked ---------------------------------------------------------------
+
+def _clean(text: str) -> str:
+    """A reply without the words around its content: punctuation, fillers, trailing particles."""
+    t = text.strip(_PUNCT)
+    t = _FILLERS.sub("", t)
+    return t.strip(_PUNCT)
+
+
+def _first_clause(text: str) -> str:
+    return re.split(r"[，,。.;；!！?？\s]", text, maxsplit=1)[0].rstrip(_PARTICLES)
+
+
+def _made_of(text: str, words: tuple[str, ...]) -> bool:
+    """"对对对", "有的有的", "没有没有": the text is nothing but words of the list."""
+    if not text:
+        return False
+    ordered = sorted(words, key=len, reverse=True)
+    i = 0
+    while i < len(text):
+        for w in ordered:
+            if text.startswith(w, i):
+                i += len(w)
+                break
+        else:
+            return False
+    return True
+
+
+def option_number(fact: str, text: str) -> Any:
+    """The value of the n-th offered option when a reply is just a number ("2", "第二个"); the
+    option after the last is 不知道 (returned as the string "dont_know"). None otherwise."""
+    from knowledge.facts import FACTS
+    from knowledge.textnorm import parse_number
+
+    spec = FACTS[fact]
+    if spec.kind not in ("bool", "enum"):
+        return None
+    m = _OPTION.match(text)
+    if not m:
+        return None
+    n = parse_number(m.group("n"))
+    options = spec.options()
+    if n is None or not 1 <= n <= len(options) + 1:
+        return None
+    return options[n - 1][1] if n <= len(options) else "dont_know"
+
+
+def _read_reply(reading: Reading, text: str, fact: str, entities: list[dict], prefer: tuple[str, ...]) -> None:
+    from knowledge.facts import FACTS
+    from knowledge.lexicon import lexicon
+
+    spec = FACTS[fact]
+    clean = _clean(text)
+    bare = clean.rstrip(_PARTICLES)
+    lex = lexicon()
+    if fact not in reading.facts and fact not in reading.confirm:
+        number = option_number(fact, bare)
+        if number == "dont_know":
+            reading.dont_know = True
+            return
+        if number is not None:
+            reading.facts[fact] = number
+            return
+    if fact in reading.facts or fact in reading.confirm or fact in reading.inexact or fact in reading.rejected:
+        return
+    # 不知道 before yes/no: "不是很清楚" is not a no
+    if any(w in clean for w in lex.replies("dont_know")):
+        reading.dont_know = True
+        return
+    if any(w in clean for w in lex.replies("unsure")) or clean in ("不是很清楚", "不大清楚", "不太记得"):
+        reading.unsure = True
+        return
+    if spec.kind == "int":
+        _read_number(reading, text, fact, entities)
+        return
+    if spec.kind == "region":
+        return  # _read_places reads a reply to 户籍在哪里 as a place, whatever cue words surround it
+    value, hedged = _answer_word(spec, clean)
+    if value is None and spec.kind == "bool":
+        value, hedged = _yes_no(clean, lex)
+    if value is None:
+        return
+    (reading.confirm if hedged else reading.facts)[fact] = value
+
+
+def _answer_word(spec, clean: str) -> tuple[Any, bool]:
+    """The fact's own answer forms: a whole option word or term ("肢体", "都不是"), or an answer
+    phrase at the start of the reply or as a whole clause ("证在家里放着呢", "还没去办")."""
+    from knowledge.lexicon import lexicon
+
+    hedged = False
+    for h in sorted(lexicon().replies("hedge"), key=len, reverse=True):
+        if clean.startswith(h):
+            clean, hedged = clean[len(h):].lstrip("是"), True
+            break
+    bare = clean.rstrip(_PARTICLES)
+    words: list[tuple[str, Any]] = []
+    for v in spec.values.values():
+        words += [(w, v.value) for w in (v.option, v.label, *v.terms, *v.answers)]
+    for word, value in sorted(words, key=lambda wv: len(wv[0]), reverse=True):
+        if bare == word or _first_clause(clean) == word:
+            return value, hedged
+    # a longer reply that starts with an answer phrase ("证在家里放着呢"); negative phrases first
+    for v in sorted(spec.values.values(), key=lambda v: v.value is not False):
+        for word in sorted(v.answers, key=len, reverse=True):
+            if len(word) >= 2 and clean.startswith(word):
+                return v.value, hedged
+    return None, False
+
+
+def _yes_no(clean: str, lex) -> tuple[Any, bool]:
+    """Everyday yes and no at the start of a reply ("嗯", "对对对", "有的", "用不着", "好像不是")."""
+    hedged = False
+    first = _first_clause(clean)
+    for h in sorted(lex.replies("hedge"), key=len, reverse=True):
+        if first.startswith(h):
+            first, hedged = first[len(h):], True
+            break
+    if _made_of(first, lex.replies("deny")):
+        return False, hedged
+    if _made_of(first, lex.replies("affirm")):
+        return True, hedged
+    return None, False
+
+
+def _read_number(reading: Reading, text: str, fact: str, entities: list[dict]) -> None:
+    """A reply to 今年多大 or 几个月: the one number it holds, whatever the words around it call it."""
+    from rules.facts import ProfileError
+
+    kinds = {"age": ("age", NUMBER), "months_above_line": ("months_above_line", "months_employed", MONTHS, NUMBER),
+             "months_employed": ("months_employed", "months_above_line", MONTHS, NUMBER),
+             "disability_grade": ("disability_grade", NUMBER)}.get(fact, (fact, NUMBER))
+    found = [e for e in entities if e["entity"] in kinds]
+    if len({e["value"] for e in found}) != 1:
+        return
+    raw = found[0]["value"]
+    try:
+        value = _value(fact, raw)
+    except (ProfileError, ValueError):
+        reading.rejected[fact] = text[found[0]["start"]:found[0]["end"]]
+        return
+    if isinstance(value, tuple):
+        reading.inexact[fact] = value
+    else:
+        reading.facts[fact] = value
+
+
+# --- descriptions, places, approximate numbers ------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _descriptions() -> list[tuple[str, str, Any]]:
+    """(description, fact, value) of every `close` word, longest first."""
+    from knowledge.facts import FACTS
+
+    out = [(w, f.name, v.value) for f in FACTS.values() for v in f.values.values() for w in v.close]
+    return sorted(out, key=lambda x: -len(x[0]))
+
+
+def _read_descriptions(reading: Reading, text: str) -> None:
+    """"手脚不利索", "看东西模糊": a value to confirm, when nothing in the message says it plainly."""
+    for word, fact, value in _descriptions():
+        if fact in reading.facts or fact in reading.confirm:
+            continue
+        i = text.find(word)
+        if i < 0:
+            continue
+        from .extract import polarity
+
+        if polarity(text, i, i + len(word)) is not True:
+            continue  # "不是中风", "有没有脑梗"
+        reading.confirm[fact] = value
+
+
+def _read_places(reading: Reading, text: str, entities: list[dict], prefer: tuple[str, ...]) -> None:
+    from knowledge.gazetteer import AmbiguousPlace, PlaceError, gazetteer
+
+    g = gazetteer()
+    places = [e for e in entities if e["entity"] == "region"]
+    if not places and reading.asking == "region":
+        words = _PLACE_WORDS.sub("", _clean(text).rstrip(_PARTICLES)) or _clean(text)
+        if 2 <= len(words) <= 20 and not any(ch.isdigit() for ch in words):
+            places = [{"entity": "region", "value": words, "start": 0, "end": len(text), "reply": True}]
+    codes = []
+    for e in places:
+        value = e["value"]
+        if re.fullmatch(r"\d{6}", value):
+            said = text[e["start"]:e["end"]]
+            try:
+                note = g.resolve(said).note if said else None  # "奉化市": an old name, with a note
+            except PlaceError:
+                note = None
+            codes.append((value, note))
+            continue
+        try:
+            place = g.resolve(value)
+            codes.append((place.code, place.note))
+            continue
+        except AmbiguousPlace:
+            pass
+        except PlaceError:
+            pass
+        town = _town(value, prefer, short=bool(e.get("reply")))
+        if town is not None:
+            code, note, certain = town
+            if certain:
+                codes.append((code, note))
+            else:
+                reading.confirm["region"] = code
+                reading.notes.append(note)
+            continue
+        if not e.get("reply") or _looks_like_a_place(value):
+            reading.places.append(value)
+    found = {code for code, _ in codes}
+    if len(found) == 1:
+        code, note = codes[-1]
+        if note and "已于" in note:  # an old name ("奉化市"): the same place, but confirmed
+            reading.confirm["region"] = code
+        else:
+            reading.facts["region"] = code
+        if note:
+            reading.notes.append(note)
+    elif len(found) > 1:
+        # two places: a correction ("不是太原，是大同") keeps the last, anything else neither
+        ordered = [c for c, _ in codes]
+        if _CORRECTION.search(text):
+            reading.facts["region"] = ordered[-1]
+
+
+def _looks_like_a_place(words: str) -> bool:
+    return bool(re.search(r"(?:省|市|区|县|镇|乡|街道|村|旗|盟|州)$", words))
+
+
+def _town(words: str, prefer: tuple[str, ...], short: bool = False):
+    """(county code, note, certain) for a town or street name ("溪口镇", "奉化溪口镇"), or None."""
+    from knowledge.gazetteer import gazetteer
+
+    found = gazetteer().towns(words, short=short)
+    if not found:
+        return None
+    counties = {t.county for t in found}
+    if len(counties) == 1:
+        town = found[0]
+        return town.county, f"{town.name}属于{town.county_name}，我按{town.county_name}来判断。", True
+    preferred = [t for t in found if any(gazetteer().contains(p, t.county) for p in prefer)]
+    if len({t.county for t in preferred}) == 1:
+        town = preferred[0]
+        return town.county, f"叫{town.name}的地方不止一个。", False
+    return None
+
+
+def _settle_ranges(reading: Reading, profile: dict, as_of: date | None) -> None:
+    """An approximate number is taken only where any value it could be gives the same answers."""
+    from rules.engine import same_answers
+
+    for fact, (low, high) in list(reading.inexact.items()):
+        if fact in reading.facts or high < low or high - low > 40:
+            continue
+        if same_answers({k: v for k, v in profile.items() if k != fact}, fact, range(low, high + 1), as_of):
+            reading.facts[fact] = (low + high) // 2
+            del reading.inexact[fact]
