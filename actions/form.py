@@ -1,12 +1,22 @@
-"""The goal-driven form: ask only what the engine still needs, one fact at a time.
+"""The goal-driven form: ask only what the engine still needs, one fact at a time, and read every reply
+as an answer to the question just asked before anything else.
 
-validate_profile_form checks every value the user has just given (and any profile slot that still
-holds a bad value, however it got there), then names the one fact to ask next: the rules engine's
-next_question for the programmes asked about, or nothing when they are all settled (the form then
-ends and action_give_verdicts answers). A value that was just rejected is asked again at once.
+validate_profile_form passes the message to bot.questions.reply (the one policy shared with `zhucan
+ask`, see its docstring): an answer sets the fact, words close to an option are asked back ("您说的是
+肢体残疾吗？"), 不知道 skips the fact, a reply that cannot be read gets the question again once, short and
+numbered, and is then skipped as unknown; no question comes more than twice in a row. Slots filled by
+Rasa's entity mappings this turn are only candidates: what the reply means in context decides. A side
+question that answers nothing (为什么, 帮助, 多少钱…) is left to the dialogue's rules (the form rejects the
+turn), which answer it and come back to the question.
 
-action_ask_<fact> (one class per fact, generated from bot.ask.QUESTIONS) sends the question, with
-buttons when the answers are few, then the custom payload {"ask": "<fact>"} (CONTRACT.md section 4).
+required_slots names the one fact to ask next: a value to confirm, a value just refused, or the rules
+engine's next_question for the programmes asked about (or those in play for this person), leaving out the
+facts the user does not know; nothing when every verdict is settled (the form then ends and
+action_give_verdicts answers).
+
+action_ask_<fact> (one class per fact of knowledge/facts.yaml) sends the question (or the confirmation,
+or the short numbered form after a miss) with typable buttons, then the custom payload {"ask": "<fact>"}
+(CONTRACT.md section 4; a confirmation adds "confirm": the value).
 """
 from __future__ import annotations
 
@@ -18,44 +28,57 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.ask import QUESTIONS
+from bot.questions import confirmation, question, reply
 from rules.facts import FACTS
 
-from .profile import (PROGRAMS_SLOT, UNSURE_SLOT, BadValue, asked_programs, canonical, entities,
-                      enum_words, next_fact, place_choices, profile_from_slots, scope, unsure_facts)
+from .profile import (CHOICES_SLOT, CONFIRMING_SLOT, MISSES_SLOT, PROGRAMS_SLOT, SUBJECT_SLOT, UNSURE_SLOT,
+                      BadValue, asking_scope, canonical, entities, misses, next_fact, profile_from_slots,
+                      unsure_facts, valid_programs)
 
-YES_NO = {"has_certificate": ("有", "没有"), "employed": ("有", "没有")}
-IS_ISNT = ("是", "不是")
-# Real yes/no answers ("是", "没有", "否", "no") are classified at 0.67 and above; noise at about 0.45.
-YES_NO_MIN_CONFIDENCE = 0.6
 CERTIFICATE_ASSUMED = "您说了残疾等级，我就按已经办了残疾人证来判断。如果没有证，请告诉我：没有残疾证。"
 READ_IN_PART = "您的消息很长，我只读了前{limit}个字。后面的情况，请分几条短一点的消息告诉我。"
-SKIPPED = "好的，{label}这一项先跳过，不当作没有。以后知道了，直接告诉我就行。"
+# Intents that are questions of their own: a message of one of these that answers nothing is left to
+# the dialogue's rules (answered, then the question again), and is not counted as a missed answer.
+SIDE_QUESTIONS = {"why", "review", "help", "goodbye", "forget", "greet", "thank", "ask_amount", "ask_apply",
+                  "restart"}
+SIDE_QUESTION_MIN_CONFIDENCE = 0.5
 
 
-def said_dont_know(tracker: Tracker) -> str | None:
-    """The fact being asked, when the user has just said they do not know it (不知道, 不清楚)."""
-    asking = tracker.get_slot("requested_slot")
-    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-    if intent == "dont_know" and asking in FACTS and not entities(tracker, asking):
-        return asking
-    return None
+def _intent(tracker: Tracker) -> tuple[str | None, float]:
+    intent = (tracker.latest_message or {}).get("intent") or {}
+    return intent.get("name"), float(intent.get("confidence") or 0.0)
 
 
-def unsure_yes_no(tracker: Tracker, fact: str) -> bool:
-    """Whether `fact` was filled only by a yes or no (affirm/deny) the NLU is not sure of.
+def _text(tracker: Tracker) -> str:
+    text = (tracker.latest_message or {}).get("text") or ""
+    if text.startswith("/"):  # Rasa's forced intent syntax ("/inform{...}"): no words to read
+        return ""
+    return text
 
-    A fact decides a verdict, so a bare "a", "。" or a single emoji, which the classifier may call a
-    yes at low confidence, must not answer a question."""
-    message = tracker.latest_message or {}
-    intent = message.get("intent") or {}
-    return (intent.get("name") in ("affirm", "deny")
-            and (intent.get("confidence") or 0.0) < YES_NO_MIN_CONFIDENCE
-            and not entities(tracker, fact))
+
+def _last_user(tracker: Tracker) -> int:
+    for i in range(len(tracker.events) - 1, -1, -1):
+        if tracker.events[i].get("event") == "user":
+            return i
+    return len(tracker.events)
+
+
+def slots_before_this_turn(tracker: Tracker) -> dict:
+    """Every slot as it was before the latest user message."""
+    slots: dict = {}
+    for event in tracker.events[:_last_user(tracker)]:
+        kind = event.get("event")
+        if kind == "slot":
+            slots[event.get("name")] = event.get("value")
+        elif kind == "restart":
+            slots = {}
+        elif kind == "reset_slots":
+            slots = {}
+    return slots
 
 
 def rejected_this_turn(tracker: Tracker) -> list[str]:
-    """Facts the user gave in this turn whose value was then rejected (slot cleared by validation).
+    """Facts the user gave in this turn whose value was then refused (slot cleared by validation).
 
     The slots set in this turn are the run of SlotSet events at the end of the tracker: the
     candidates Rasa extracted, followed by the validation's own events."""
@@ -69,46 +92,72 @@ def rejected_this_turn(tracker: Tracker) -> list[str]:
 
 
 class ValidateProfileForm(FormValidationAction):
-    """Validation and the choice of the next question for profile_form."""
+    """The reading of every reply, and the choice of the next question, for profile_form."""
 
     def name(self) -> Text:
         return "validate_profile_form"
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
+        confirming = tracker.get_slot(CONFIRMING_SLOT)
+        if isinstance(confirming, dict) and confirming:
+            return [next(iter(confirming))]
         rejected = rejected_this_turn(tracker)
         if rejected:
             return rejected[:1]
         profile, _ = profile_from_slots(tracker.slots)
-        fact = next_fact(profile, scope(tracker), skip=unsure_facts(tracker))
+        fact = next_fact(profile, asking_scope(tracker, profile), skip=unsure_facts(tracker))
         return [fact] if fact else []
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> List[EventType]:
-        """Validate every fact just given and every profile slot still holding a bad value.
+        before = slots_before_this_turn(tracker)
+        asking = tracker.get_slot("requested_slot") if tracker.active_loop.get("name") else None
+        asking = asking if asking in FACTS else None
+        profile, _ = profile_from_slots(before)
+        intent, confidence = _intent(tracker)
+        confirming = before.get(CONFIRMING_SLOT) if isinstance(before.get(CONFIRMING_SLOT), dict) else None
+        turn = reply(_text(tracker), asking=asking, profile=profile,
+                     misses=misses(tracker, asking), confirming=confirming or None,
+                     side_question=intent in SIDE_QUESTIONS and confidence >= SIDE_QUESTION_MIN_CONFIDENCE)
+        if not turn.handled:
+            return []  # not a reply: the form rejects the turn and the dialogue's rules answer it
 
-        (rasa_sdk's default validates only the slots that required_slots() lists; here that is one
-        fact at most, and the user may have given several, or corrected an earlier one.)"""
-        candidates = {k: v for k, v in tracker.slots_to_validate().items() if k in FACTS}
-        _, bad = profile_from_slots(tracker.slots)
-        for fact in bad:
-            candidates.setdefault(fact, tracker.slots.get(fact))
         values: Dict[Text, Any] = {}
-        for fact, value in candidates.items():
-            if value is not None and unsure_yes_no(tracker, fact):
-                dispatcher.utter_message(response="utter_not_understood")
-                values[fact] = None  # asked again at once
-                continue
-            values.update(getattr(self, f"validate_{fact}")(value, dispatcher, tracker, domain))
-        if (values.get("disability_grade") is not None and tracker.slots.get("has_certificate") is None
-                and "has_certificate" not in candidates):
+        # what Rasa's entity mappings set this turn counts only if the reading in context agrees
+        for fact, value in tracker.slots_to_validate().items():
+            if fact in FACTS and fact not in turn.set:
+                values[fact] = before.get(fact)
+        # values forced with /inform{...} (no words to read) are checked like any other
+        if not _text(tracker):
+            for fact, value in tracker.slots_to_validate().items():
+                if fact in FACTS and value is not None:
+                    turn.set.setdefault(fact, value)
+        for fact, value in turn.set.items():
+            try:
+                values[fact] = canonical(fact, value)
+            except BadValue as bad:
+                dispatcher.utter_message(text=bad.message)
+                values[fact] = None
+        for sentence in turn.say:
+            dispatcher.utter_message(text=sentence)
+        if (values.get("disability_grade") is not None and before.get("has_certificate") is None
+                and values.get("has_certificate") is None):
             # A grade is what the 残疾人证 states (certificate-2017 第二条: the certificate is the legal
             # proof of category and grade), so a person who names one holds it. Said, so it can be corrected.
             dispatcher.utter_message(text=CERTIFICATE_ASSUMED)
             values["has_certificate"] = True
         self._say_if_clipped(dispatcher, tracker)
-        return ([SlotSet(k, v) for k, v in values.items()] + self._unsure_events(dispatcher, tracker)
-                + self._programs_events(tracker))
+        unsure = [f for f in unsure_facts(tracker) if values.get(f) is None] + \
+                 [f for f in turn.skip if f not in unsure_facts(tracker)]
+        events = [SlotSet(k, v) for k, v in values.items()]
+        events += [SlotSet(UNSURE_SLOT, unsure), SlotSet(CONFIRMING_SLOT, turn.confirming),
+                   SlotSet(MISSES_SLOT, {"fact": (next(iter(turn.confirming)) if turn.confirming else asking),
+                                         "count": turn.misses}),
+                   SlotSet(CHOICES_SLOT, turn.choices or None)]
+        if turn.subject:
+            events.append(SlotSet(SUBJECT_SLOT, turn.subject))
+        return events + self._programs_events(tracker, turn.programs, intent)
 
     @staticmethod
     def _say_if_clipped(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
@@ -120,66 +169,17 @@ class ValidateProfileForm(FormValidationAction):
             dispatcher.utter_message(text=READ_IN_PART.format(limit=read))
 
     @staticmethod
-    def _unsure_events(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
-        """不知道 to a question: the fact is skipped, never taken as a no (a "no" to 有没有残疾证 or to
-        the household question could turn an "eligible" into an "ineligible")."""
-        fact = said_dont_know(tracker)
-        if fact is None:
-            return []
-        dispatcher.utter_message(text=SKIPPED.format(label=FACTS[fact].label))
-        return [SlotSet(UNSURE_SLOT, [*unsure_facts(tracker), fact])]
-
-    @staticmethod
-    def _programs_events(tracker: Tracker) -> List[EventType]:
-        """The programmes asked about: those named now, or all of them for "我能领什么补贴"."""
-        named = asked_programs(tracker)
+    def _programs_events(tracker: Tracker, named: list[str], intent: str | None) -> List[EventType]:
+        """The programmes asked about: those named now, or all that matter for "我能领什么补贴"."""
+        named = valid_programs(named) or valid_programs([e.get("value") for e in entities(tracker, "program")])
         if named:
             return [SlotSet(PROGRAMS_SLOT, named)]
-        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        if intent == "ask_eligibility" or entities(tracker, "program"):
-            return [SlotSet(PROGRAMS_SLOT, None)]  # all of them (a forced unknown id counts as none)
+        if intent == "ask_eligibility":
+            return [SlotSet(PROGRAMS_SLOT, None)]
         return []
 
 
-def _validator(fact: str):
-    def validate(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                 domain: DomainDict) -> Dict[Text, Any]:
-        if value is None:
-            return {fact: None}
-        try:
-            return {fact: canonical(fact, value)}
-        except BadValue as bad:
-            dispatcher.utter_message(text=bad.message)
-            return {fact: None}
-
-    validate.__name__ = f"validate_{fact}"
-    validate.__doc__ = f"{FACTS[fact].label}: the canonical value, or None and a sentence saying why."
-    return validate
-
-
-for _fact in FACTS:
-    setattr(ValidateProfileForm, f"validate_{_fact}", _validator(_fact))
-
-
 # --- the questions ------------------------------------------------------------------------------------
-
-def answer_words(fact: str) -> list[str]:
-    """The answers a user could type to a question, when there are few (for buttons)."""
-    spec = FACTS[fact]
-    if spec.kind == "bool":
-        return list(YES_NO.get(fact, IS_ISNT))
-    if fact == "disability_grade":
-        from rules.explain import grade_zh
-
-        return [grade_zh(g) for g in range(spec.low, spec.high + 1)]
-    if spec.kind == "enum":
-        words = enum_words(fact)
-        question = QUESTIONS[fact]
-        if all(w in question for w in words):  # in the order the question says them
-            words.sort(key=question.index)
-        return words
-    return []
-
 
 def buttons(words: list[str]) -> list[dict]:
     """Buttons whose title is what a user could type, and whose payload is the same words."""
@@ -187,7 +187,8 @@ def buttons(words: list[str]) -> list[dict]:
 
 
 class AskFact(Action, ABC):
-    """Ask for one fact: the shared question, typeable buttons, then {"ask": fact}."""
+    """Ask for one fact: the question (or its confirmation, or its short numbered form after a miss),
+    typable buttons, then {"ask": fact}."""
 
     @property
     @abstractmethod
@@ -197,33 +198,38 @@ class AskFact(Action, ABC):
     def name(self) -> Text:
         return f"action_ask_{self.fact}"
 
-    def question(self, tracker: Tracker) -> tuple[str, list[str]]:
-        return QUESTIONS[self.fact], answer_words(self.fact)
+    def question(self, tracker: Tracker) -> tuple[str, list[str], dict]:
+        confirming = tracker.get_slot(CONFIRMING_SLOT)
+        if isinstance(confirming, dict) and self.fact in confirming:
+            text, words = confirmation(self.fact, confirming[self.fact])
+            return text, words, {"confirm": confirming[self.fact]}
+        text, words = question(self.fact, again=misses(tracker, self.fact) >= 1)
+        return text, words, {}
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        text, words = self.question(tracker)
+        text, words, extra = self.question(tracker)
         dispatcher.utter_message(text=text, buttons=buttons(words))
-        dispatcher.utter_message(json_message={"ask": self.fact})
+        dispatcher.utter_message(json_message={"ask": self.fact, **extra})
         return []
 
 
 class AskRegion(AskFact):
-    """After a place name that matched several places, or none, offer the places it could be."""
+    """After a place name that matched several places, offer the places it could be."""
 
     fact = "region"
 
-    def question(self, tracker: Tracker) -> tuple[str, list[str]]:
-        for entity in reversed(entities(tracker, "region")):
-            choices = place_choices(entity.get("value"))
-            if choices:
-                return "请说是哪一个地方，说全称，比如：" + choices[0] + "。", choices
-        return QUESTIONS["region"], []
+    def question(self, tracker: Tracker) -> tuple[str, list[str], dict]:
+        text, words, extra = super().question(tracker)
+        choices = tracker.get_slot(CHOICES_SLOT) or []
+        if choices and not extra:
+            return "请说是哪一个地方，说全称，比如：" + choices[0] + "。", list(choices)[:5], extra
+        return text, words, extra
 
 
 def _ask_class(fact: str) -> type:
     name = "ActionAsk" + "".join(part.title() for part in fact.split("_"))
-    return type(name, (AskFact,), {"fact": fact, "__doc__": f"Ask: {QUESTIONS[fact]}",
+    return type(name, (AskFact,), {"fact": fact, "__doc__": f"Ask: {FACTS[fact].question}",
                                    "__module__": __name__})
 
 

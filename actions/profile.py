@@ -9,8 +9,6 @@ that no action ever hands the engine a value that did not pass.
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import date
 from typing import Any, Iterable
 
@@ -18,23 +16,19 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.questions import place_problem, problem
 from rules.facts import FACTS, ProfileError, check_value
 
 PROGRAMS_SLOT = "programs"
 LAST_RESULTS_SLOT = "last_results"
 UNSURE_SLOT = "unsure"
+MISSES_SLOT = "misses"
+CONFIRMING_SLOT = "confirming"
+CHOICES_SLOT = "choices"
+SUBJECT_SLOT = "subject"
 PROGRAM_ENTITY = "program"
 # The lexicon names both subsidies at once with one value: "living_subsidy+care_subsidy".
 PROGRAM_JOIN = "+"
-SHOWN_MAX = 20  # characters of a bad value repeated back to the user
-_LONG_NUMBER = re.compile(r"[0-9０-９][0-9０-９\s\-]{5,}[0-9０-９Xx]")
-
-_NUMBER_WORDS = {
-    # fact: (what it is called in a sentence, unit)
-    "age": ("年龄", "岁"),
-    "months_above_line": ("收入超过低保标准的月数", "个月"),
-    "months_employed": ("开始工作的月数", "个月"),
-}
 
 
 class BadValue(ValueError):
@@ -44,16 +38,6 @@ class BadValue(ValueError):
         self.fact, self.value, self.message = fact, value, message
         self.choices = list(choices)  # place names the user could mean
         super().__init__(message)
-
-
-def shown(value: Any) -> str:
-    """A value as it may be repeated to the user: printable, plain, short, and no long digit runs (a
-    phone or ID-card number typed where a place or an age was expected is not read back)."""
-    from bot.text import plain
-
-    text = "".join(ch for ch in str(value) if unicodedata.category(ch)[0] != "C")
-    text = _LONG_NUMBER.sub("这串数字", plain(text).replace("\n", " "))
-    return text[:SHOWN_MAX]
 
 
 # --- one value ------------------------------------------------------------------------------------
@@ -72,71 +56,17 @@ def canonical(fact: str, value: Any) -> Any:
         raise BadValue(fact, value, problem(fact, value)) from None
 
 
-def problem(fact: str, value: Any) -> str:
-    """What was wrong with a value, in one or two short sentences."""
-    spec = FACTS[fact]
-    said = shown(value)
-    if fact == "disability_grade":
-        number = _number(value)
-        if number is not None:
-            return f"残疾等级只有一级到四级，一级最重。您说的是{shown(number)}级。"
-        return f"残疾等级只有一级到四级，一级最重。“{said}”不是一个等级。"
-    if spec.kind == "int":
-        name, unit = _NUMBER_WORDS.get(fact, (spec.label, ""))
-        number = _number(value)
-        if number is not None:
-            return f"{name}要在{spec.low}到{spec.high}{unit}之间，您说的是{shown(number)}{unit}。"
-        return f"{name}要说一个{spec.low}到{spec.high}之间的整数，“{said}”不是。"
-    if spec.kind == "enum":
-        return f"{spec.label}没有“{said}”这一种，可以是：{'、'.join(enum_words(fact))}。"
-    return f"{spec.label}这一项，“{said}”不是有效的回答。"
-
-
-def _number(value: Any) -> int | float | None:
-    """The number a bad value was meant to be, to repeat it back ("200" → 200), else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return int(value) if float(value).is_integer() else value
-    if isinstance(value, str):
-        from knowledge.textnorm import parse_number
-
-        return parse_number(value.strip().rstrip("岁级个月"))
-    return None
-
-
-def enum_words(fact: str) -> list[str]:
-    """The words for each value of a closed-set fact, as a user could type them."""
-    from knowledge.lexicon import lexicon
-
-    words = []
-    for value in FACTS[fact].values:
-        if fact == "household" and value == "none":
-            words.append("都不是")
-        else:
-            label = lexicon().label(fact, value)
-            words.append(label.removesuffix("残疾") if fact == "disability_category" else label)
-    return words
-
-
 def resolve_place(value: Any) -> str:
-    """A place name or code → its 6-digit code; an unknown or ambiguous name → BadValue with choices."""
-    from knowledge.gazetteer import AmbiguousPlace, PlaceError, gazetteer
+    """A place name or code -> its 6-digit code; an unknown or ambiguous name -> BadValue with choices."""
+    from knowledge.gazetteer import PlaceError, gazetteer
 
-    if not isinstance(value, str) or not value.strip():
-        raise BadValue("region", value, "请说户籍所在的省、市或区县的名称，比如：山西省太原市。")
     try:
-        return gazetteer().resolve(value).code
-    except AmbiguousPlace as err:
-        names = [p.full_name for p in err.candidates]
-        raise BadValue("region", value,
-                       f"“{shown(value)}”可能是{len(names)}个地方：{'、'.join(names)}。", names) from None
-    except PlaceError as err:
-        names = [p.full_name for p in err.candidates[:4]]
-        text = f"没有找到“{shown(value)}”这个地方。"
-        if names:
-            text += f"您是不是指：{'、'.join(names)}？"
-        raise BadValue("region", value, text, names) from None
+        if isinstance(value, str) and value.strip():
+            return gazetteer().resolve(value).code
+    except PlaceError:
+        pass
+    message, names = place_problem(value)
+    raise BadValue("region", value, message, names)
 
 
 def place_choices(value: Any) -> list[str]:
@@ -208,6 +138,20 @@ def scope(tracker: Tracker) -> list[str]:
     return valid_programs(tracker.get_slot(PROGRAMS_SLOT) or [])
 
 
+def asking_scope(tracker: Tracker, profile: dict) -> list[str]:
+    """The programmes whose questions are asked: those named, or else the ones in play for this
+    person (rules.engine.in_play: no 渐退期 questions where nobody works, no child rehabilitation
+    questions about a parent). Every programme still gets its verdict."""
+    from knowledge.lexicon import lexicon
+    from rules.engine import in_play
+
+    named = scope(tracker)
+    if named:
+        return named
+    subject = tracker.get_slot(SUBJECT_SLOT)
+    return in_play(profile, adult=bool(subject) and lexicon().adult(subject))
+
+
 def asked_programs(tracker: Tracker) -> list[str]:
     """Programmes named in the latest message."""
     return valid_programs([e.get("value") for e in entities(tracker, PROGRAM_ENTITY)])
@@ -223,6 +167,12 @@ def evaluate(profile: dict, programs: list[str]):
     from rules.engine import evaluate as run
 
     return run(profile, programs or None, date.today())
+
+
+def misses(tracker: Tracker, fact: str | None) -> int:
+    """How many times in a row `fact` has been asked and not answered."""
+    held = tracker.get_slot(MISSES_SLOT) or {}
+    return int(held.get("count") or 0) if isinstance(held, dict) and held.get("fact") == fact else 0
 
 
 def next_fact(profile: dict, programs: list[str], skip: Iterable[str] = ()) -> str | None:

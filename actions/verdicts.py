@@ -1,7 +1,9 @@
-"""Verdicts, 为什么 and 我说了什么.
+"""Verdicts, 为什么/详细, 我说了什么, and the side questions 多少钱 and 去哪里办.
 
 Every text goes out through `say`: plain text (bot.text.plain), cut at sentence ends into messages of
 at most 500 characters (bot.text.split_message), because people listen to these with screen readers.
+A verdict comes answer first (bot.render.render_answer): one short message with what the person can
+get, then the explanations of what applies, then one sentence for what does not.
 """
 from __future__ import annotations
 
@@ -12,15 +14,16 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.ask import unsure_sentence, who_knows
-from bot.render import LIMIT, VERDICT_ORDER
+from bot.questions import unsure_sentence
+from bot.render import LIMIT
 from rules.facts import FACTS
 
-from .profile import (LAST_RESULTS_SLOT, asked_programs, checked_profile, evaluate, programme_ids,
-                      scope, title, unsure_facts)
+from .profile import (LAST_RESULTS_SLOT, asked_programs, asking_scope, checked_profile, evaluate,
+                      programme_ids, scope, title, unsure_facts)
 
 ASK_ALL = "我能领什么补贴"
-SAME_AS_BEFORE = "\n这些结论和刚才一样。要再听理由和依据，请说：为什么。"
+SAME_AS_BEFORE = "这些结论和刚才一样。要再听理由和依据，请说：为什么。"
+NOT_ASKED = "not_asked"  # in last_results' companion: programmes answered without their questions
 
 
 def say(dispatcher: CollectingDispatcher, text: str, buttons: list[dict] | None = None) -> None:
@@ -46,40 +49,36 @@ def _names(programs: list[str]) -> str:
 
 
 class ActionGiveVerdicts(Action):
-    """One message per programme, conclusion first, then the {"results": [...]} payload."""
+    """The answer first, then what applies with its source, then the {"results": [...]} payload."""
 
     def name(self) -> Text:
         return "action_give_verdicts"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        from bot.render import headline, render_result
+        from bot.render import render_answer, summary
 
         profile, events = checked_profile(tracker, dispatcher)
-        programs = scope(tracker)
-        results = [r.to_json() for r in evaluate(profile, programs).results]
+        named = scope(tracker)
+        results = [r.to_json() for r in evaluate(profile, named).results]
+        not_asked = [] if named else [p for p in programme_ids() if p not in asking_scope(tracker, profile)]
         before = {r.get("program"): r for r in tracker.get_slot(LAST_RESULTS_SLOT) or []}
-        unchanged = []
-        for result in sorted(results, key=lambda r: VERDICT_ORDER[r["verdict"]]):
-            if same_verdict(result, before.get(result["program"])):
-                unchanged.append(headline(result))
-            else:
-                say(dispatcher, render_result(result))
-        if unchanged:  # said once already: the conclusions only, in one message
-            say(dispatcher, "\n".join(unchanged) + SAME_AS_BEFORE)
-        still_unsure = [f for f in unsure_facts(tracker)
-                        if any(f in r.get("missing", []) for r in results if r["verdict"] == "need_info")]
-        if still_unsure:
-            say(dispatcher, who_knows(still_unsure) + "问清楚以后直接告诉我，我再判断。")
+        if before and all(same_verdict(r, before.get(r["program"])) for r in results):
+            say(dispatcher, summary(results, not_asked) + SAME_AS_BEFORE)
+        else:
+            for message in render_answer(results, profile, unsure_facts(tracker), not_asked):
+                dispatcher.utter_message(text=message)
         dispatcher.utter_message(json_message={"results": results})
-        if programs and len(programs) < len(programme_ids()):
+        if named and len(named) < len(programme_ids()):
             say(dispatcher, f"想知道其他补贴能不能领，可以说：{ASK_ALL}。",
                 buttons=[{"title": ASK_ALL, "payload": ASK_ALL}])
-        return events + [SlotSet(LAST_RESULTS_SLOT, results)]
+        return events + [SlotSet(LAST_RESULTS_SLOT, [{**r, NOT_ASKED: r["program"] in not_asked}
+                                                     for r in results])]
 
 
 class ActionExplain(Action):
-    """为什么: the reasons and sources of the last verdicts, quoting the source words.
+    """为什么 / 详细: the reasons and sources of the last verdicts, quoting the source words: of the
+    programme named, else of those the answer only named in passing (not met, not asked), else all.
 
     While a question is open, it says why that question is asked."""
 
@@ -95,8 +94,11 @@ class ActionExplain(Action):
             return self.why_ask(asking, dispatcher, tracker)
         results = tracker.get_slot(LAST_RESULTS_SLOT) or []
         named = asked_programs(tracker)
+        passed_over = [r for r in results if r.get("verdict") == "ineligible" or r.get(NOT_ASKED)]
         if named:
             results = [r for r in results if r.get("program") in named] or results
+        elif passed_over:
+            results = passed_over
         if not results:
             say(dispatcher, "我还没有给出过结论，所以还没有可以解释的理由。请先说说您的情况，或者问：我能领什么补贴。")
             return []
@@ -109,10 +111,10 @@ class ActionExplain(Action):
     @staticmethod
     def why_ask(fact: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
         profile, events = checked_profile(tracker, dispatcher)
-        needing = [r.program for r in evaluate(profile, scope(tracker)).results if fact in r.missing]
+        needing = [r.program for r in evaluate(profile, asking_scope(tracker, profile)).results if fact in r.missing]
         text = f"问{FACTS[fact].label}，是因为"
         text += f"{_names(needing)}要看这一项才能判断。" if needing else "判断时要用到这一项。"
-        say(dispatcher, text + "答完需要的问题，我会给出结论和依据。")
+        say(dispatcher, text + "答完需要的问题，我会给出结论和依据。不知道可以说：不知道。")
         return events
 
 
@@ -137,3 +139,54 @@ class ActionReview(Action):
             text += "要改哪一项，直接说，比如：不对，是三级。要全部清除，请说：重新开始。"
         say(dispatcher, text)
         return events
+
+
+def _results_for_side_question(tracker: Tracker, dispatcher: CollectingDispatcher) -> tuple[list[dict], dict]:
+    """The verdicts a side question is about: of the programmes it names, else of those asked about,
+    else every programme; for the facts given so far."""
+    profile, _ = checked_profile(tracker, dispatcher)
+    named = asked_programs(tracker) or scope(tracker)
+    return [r.to_json() for r in evaluate(profile, named).results], profile
+
+
+class ActionAnswerAmount(Action):
+    """多少钱: the monthly amount of each programme where a source states one for the person's place
+    and grade, with the date it took effect and where it comes from; where none does, who to ask."""
+
+    def name(self) -> Text:
+        return "action_answer_amount"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        from bot.render import figures
+
+        results, profile = _results_for_side_question(tracker, dispatcher)
+        known = [r for r in results if "amount_yuan_per_month" in (r.get("details") or {})]
+        lines = [title(r["program"]) + "：" + "".join(figures({k: v for k, v in r["details"].items()
+                                                             if k.startswith("amount")})) for r in known]
+        if not known:
+            where = "" if "region" in profile else "各地金额不同，请先告诉我户籍在哪里。"
+            lines.append(where or "收录的规定没有写明您那里的金额，金额以当地公布的标准为准，"
+                                  "可以问户籍所在地的县级残联或民政部门。")
+        say(dispatcher, "\n".join(lines))
+        return []
+
+
+class ActionAnswerApply(Action):
+    """去哪里办, 要带什么: how to apply for the programmes asked about, as their rule files say."""
+
+    def name(self) -> Text:
+        return "action_answer_apply"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        from rules.model import load_programs
+
+        named = asked_programs(tracker) or scope(tracker) or programme_ids()
+        programs = load_programs()
+        ways: dict[str, list[str]] = {}
+        for pid in named:
+            if programs[pid].apply:
+                ways.setdefault(programs[pid].apply, []).append(programs[pid].short_title)
+        say(dispatcher, "\n".join(f"{'、'.join(names)}：{way}" for way, names in ways.items()))
+        return []

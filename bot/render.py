@@ -1,8 +1,15 @@
 """Verdicts as accessible plain text: the conclusion first, short sentences, no symbols.
 
-Shared by the caseworker's command line, the chat and Telegram, so that a verdict reads the same
+Shared by the caseworker's command line, the chat, Telegram and WeChat, so that a verdict reads the same
 everywhere. Nothing here uses Markdown, tables, emoji or decorative symbols: screen readers read
 every character aloud.
+
+An answer for a person (`render_answer`) comes in this order, because a screen-reader user listens to
+all of it: one short message that says what they can get (with the amount where a source gives it),
+what the office decides and what is still needed (`summary`, at most SUMMARY_LIMIT characters); then
+one explanation with its source for each programme that applies or is open, most useful first; then
+one sentence naming the programmes that plainly do not apply, or were not asked about, with how to
+hear why ("详细").
 """
 from __future__ import annotations
 
@@ -10,6 +17,8 @@ from rules.explain import grade_zh, zh_date  # noqa: F401  (grade_zh re-exported
 from rules.facts import FACTS
 
 LIMIT = 500
+SUMMARY_LIMIT = 150
+DETAILS = "详细"
 # What a person wants to hear first: what they can get, then what the office decides, then what
 # still needs asking, then the rest.
 VERDICT_ORDER = {"eligible": 0, "refer": 1, "need_info": 2, "ineligible": 3}
@@ -19,6 +28,12 @@ def _title(program: str) -> str:
     from rules.model import load_programs
 
     return load_programs()[program].title
+
+
+def _short(program: str) -> str:
+    from rules.model import load_programs
+
+    return load_programs()[program].short_title
 
 
 def headline(result: dict) -> str:
@@ -75,3 +90,70 @@ def render_report(report: dict, with_sources: bool = True) -> str:
     """Every programme of a check, most useful first: what they can get, then what needs asking."""
     results = sorted(report["results"], key=lambda r: VERDICT_ORDER[r["verdict"]])
     return "\n\n".join(render_result(r, with_sources) for r in results)
+
+
+def _amount(result: dict) -> str:
+    amount = (result.get("details") or {}).get("amount_yuan_per_month")
+    return f"（每月{amount}元）" if amount else ""
+
+
+def summary(results: list[dict], not_asked: list[str] = ()) -> str:
+    """The answer in one short message: what the person can get, what the office decides, what is
+    still needed, what does not apply. At most SUMMARY_LIMIT characters: the longest parts are
+    shortened first (the list of what does not apply becomes a count)."""
+    by = {v: [r for r in results if r["verdict"] == v and r["program"] not in not_asked] for v in VERDICT_ORDER}
+    parts = []
+    if by["eligible"]:
+        parts.append("按规定能领：" + "、".join(_short(r["program"]) + _amount(r) for r in by["eligible"])
+                     + "，最后由经办部门审核。")
+    if by["refer"]:
+        parts.append("要问当地：" + "、".join(_short(r["program"]) for r in by["refer"]) + "。")
+    if by["need_info"]:
+        missing = list(dict.fromkeys(f for r in by["need_info"] for f in r.get("missing", [])[:1]))
+        parts.append("、".join(_short(r["program"]) for r in by["need_info"]) + "还要知道"
+                     + "、".join(FACTS[f].label for f in missing[:2]) + "。")
+    rest = [r["program"] for r in by["ineligible"]] + list(not_asked)
+    if rest and not parts and not not_asked:
+        parts.append("按规定都不符合条件。")
+    elif rest:
+        parts.append(("不符合或没有问：" if not_asked else "不符合：") + "、".join(_short(p) for p in rest) + "。")
+    text = "".join(parts)
+    if len(text) > SUMMARY_LIMIT and rest:
+        text = "".join(parts[:-1]) + f"另有{len(rest)}项不适用。"
+    if len(text) > SUMMARY_LIMIT:
+        text = text.replace("，最后由经办部门审核", "")
+    return text[:SUMMARY_LIMIT]
+
+
+def render_answer(results: list[dict], profile: dict | None = None, unsure: list[str] = (),
+                  not_asked: list[str] = ()) -> list[str]:
+    """Every message of an answer for one person (see the module doc), each at most LIMIT characters.
+    `not_asked`: programmes whose questions were not asked (they matter little for this person)."""
+    from bot.text import split_message
+
+    ordered = sorted(results, key=lambda r: VERDICT_ORDER[r["verdict"]])
+    messages = [summary(ordered, not_asked)]
+    applies: set[str] = set()  # how to apply is said once, however many programmes share it
+    for result in ordered:
+        if result["verdict"] != "ineligible" and result["program"] not in not_asked:
+            apply = (result.get("details") or {}).get("apply")
+            messages.append(render_result(result, with_apply=apply not in applies))
+            applies.add(apply)
+    later = [r for r in ordered if r["verdict"] == "ineligible"]
+    skipped = [r for r in ordered if r["program"] in not_asked and r["verdict"] != "ineligible"]
+    tail = []
+    if later:
+        tail.append("不符合条件的：" + "、".join(_title(r["program"]) for r in later) + "。")
+    if skipped:
+        tail.append("没有问：" + "、".join(_title(r["program"]) for r in skipped)
+                    + "，和您说的情况关系不大。想了解，直接说它的名字。")
+    if later:
+        tail.append(f"想知道原因，请说：{DETAILS}。")
+    still = [f for f in unsure if any(f in r.get("missing", []) for r in results if r["verdict"] == "need_info")]
+    if still:
+        from bot.questions import who_knows
+
+        tail.append(who_knows(still) + "问清楚以后直接告诉我，我再判断。")
+    if tail:
+        messages.append("".join(tail))
+    return [part for m in messages for part in split_message(m, LIMIT)]
