@@ -1,7 +1,8 @@
 """Shared pytest hooks.
 
-NLU figures (tests/test_nlu_model.py): printed at the end of every run that measured them, whatever
-the output capturing (-s or not), so that `make test` shows them.
+NLU figures (tests/test_nlu_model.py) and the stress-set tables (tests/test_nlu_stress.py): printed at
+the end of every run that measured them, whatever the output capturing (-s or not), so that `make test`
+shows them.
 """
 
 
@@ -14,4 +15,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if scores:
         terminalreporter.section("NLU scores")
         for line in scores.splitlines():
+            terminalreporter.write_line(line)
+    stress = getattr(config, "zhucan_stress_scores", None)
+    if stress:
+        terminalreporter.section("NLU stress set")
+        for line in stress.splitlines():
             terminalreporter.write_line(line)
