@@ -64,17 +64,19 @@ def _last_user(tracker: Tracker) -> int:
 
 
 def slots_before_this_turn(tracker: Tracker) -> dict:
-    """Every slot as it was before the latest user message."""
-    slots: dict = {}
-    for event in tracker.events[:_last_user(tracker)]:
-        kind = event.get("event")
-        if kind == "slot":
-            slots[event.get("name")] = event.get("value")
-        elif kind == "restart":
-            slots = {}
-        elif kind == "reset_slots":
-            slots = {}
-    return slots
+    """Every slot as it was before the latest user message: the slots now, with those that Rasa's
+    entity mappings set in this turn put back to their value before it."""
+    last = _last_user(tracker)
+    before = dict(tracker.slots)
+    for name in tracker.slots_to_validate():
+        value = None
+        for event in tracker.events[:last]:
+            if event.get("event") == "slot" and event.get("name") == name:
+                value = event.get("value")
+            elif event.get("event") in ("restart", "reset_slots"):
+                value = None
+        before[name] = value
+    return before
 
 
 def rejected_this_turn(tracker: Tracker) -> list[str]:
@@ -102,8 +104,8 @@ class ValidateProfileForm(FormValidationAction):
         confirming = tracker.get_slot(CONFIRMING_SLOT)
         if isinstance(confirming, dict) and confirming:
             return [next(iter(confirming))]
-        rejected = rejected_this_turn(tracker)
-        if rejected:
+        rejected = [f for f in rejected_this_turn(tracker) if f not in unsure_facts(tracker)]
+        if rejected:  # a value just refused is asked again at once, unless it has been asked twice
             return rejected[:1]
         profile, _ = profile_from_slots(tracker.slots)
         fact = next_fact(profile, asking_scope(tracker, profile), skip=unsure_facts(tracker))
@@ -124,6 +126,10 @@ class ValidateProfileForm(FormValidationAction):
             return []  # not a reply: the form rejects the turn and the dialogue's rules answer it
 
         values: Dict[Text, Any] = {}
+        # a bad value held from an earlier turn (forced with /why{"disability_grade": 9}): cleared, said why
+        for fact, bad in profile_from_slots(before)[1].items():
+            dispatcher.utter_message(text=bad.message)
+            values[fact] = None
         # what Rasa's entity mappings set this turn counts only if the reading in context agrees
         for fact, value in tracker.slots_to_validate().items():
             if fact in FACTS and fact not in turn.set:

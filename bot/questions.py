@@ -8,9 +8,9 @@ reply through `reply()`, which reads it with bot.nlu.understand and decides, nev
 - something close to an option but not in its words ("手脚不利索", "奉化市", "好像不是", "拿不准"): asked
   back once as "您说的是…吗？" before it counts;
 - 不知道: the fact is skipped, never taken as a no;
-- a reply that cannot be read: the question again, short, with numbered options that can be typed; a
-  second one: the fact is skipped as unknown and the next question comes. No question is asked more
-  than twice in a row;
+- a reply that does not answer (it cannot be read, or it says other things): the question again, with
+  numbered options that can be typed; a second one: the fact is skipped as unknown and the next question
+  comes. No question is asked more than twice in a row, ever;
 - a side question (为什么, 帮助…) is not a reply: the front end answers it and asks again.
 
 The words come from each fact's definition (knowledge/facts.yaml): `question(fact)` is its question and
@@ -33,6 +33,7 @@ __all__ = ["DONT_KNOW", "question", "confirmation", "reply", "Turn", "who_knows"
 DONT_KNOW = "不知道"  # the last option of every question: never a no
 WHO_KNOWS_DEFAULT = "可以问户籍所在地的乡镇人民政府、街道办事处或县级残联。"
 SKIPPED = "好的，{label}这一项先跳过，不当作没有。以后知道了，直接告诉我就行。"
+NOT_UNDERSTOOD = "没听明白。"
 SHOWN_MAX = 20  # characters of a bad value repeated back to the user
 _LONG_NUMBER = re.compile(r"[0-9０-９][0-9０-９\s\-]{5,}[0-9０-９Xx]")
 _AGAIN_HINT = {
@@ -61,9 +62,9 @@ def question(fact: str, again: bool = False) -> tuple[str, list[str]]:
     if not again:
         return spec.question, words
     if words:
-        return f"没听明白。{spec.question}{numbered(words)}", words
+        return f"{spec.question}{numbered(words)}", words
     example = {"age": "5 或 五岁"}.get(fact, "3 或 三个月")
-    return (f"没听明白。{spec.question}" + _AGAIN_HINT.get(spec.kind, _AGAIN_HINT["int"]).format(example=example)
+    return (spec.question + _AGAIN_HINT.get(spec.kind, _AGAIN_HINT["int"]).format(example=example)
             + f"不知道可以说 {DONT_KNOW}。"), []
 
 
@@ -245,11 +246,14 @@ def reply(text: str, asking: str | None = None, profile: dict | None = None, mis
             turn.say.append(f"您说的是大约{low}到{high}{FACTS[asking].unit}，这一项要准确的数字才能判断。")
         return _missed(turn, asking, misses)
     if reading.said_anything:
-        return turn  # other facts: kept; the question comes again, not counted as missed
+        return _missed(turn, asking, misses)  # other facts, kept; this question is still unanswered
     if side_question:
         turn.handled = False
         return turn
-    return _missed(turn, asking, misses)
+    turn = _missed(turn, asking, misses)
+    if asking not in turn.skip:
+        turn.say.append(NOT_UNDERSTOOD)
+    return turn
 
 
 def _confirmed(turn: Turn, text: str, confirming: dict, profile: dict, side_question: bool,

@@ -1,34 +1,31 @@
 """The caseworker's one-message check (Telegram /check): a situation in, every programme out.
 
-No dialogue and no model: the rule-based extraction (bot.nlu.extract) reads the facts, the engine
+No dialogue and no model: bot.nlu.understand reads the facts (the same reader as the chat), the engine
 answers every programme, and the answer says what was understood, so a misread fact is seen at once.
+What the words only suggest ("手脚不利索") is named as such and left out of the check.
 """
 from __future__ import annotations
 
 from datetime import date
 
-from bot.render import LIMIT, VERDICT_ORDER, render_result
+from bot.render import LIMIT, render_answer
 from bot.text import split_message
 
 
 def profile_from_text(text: str) -> tuple[dict, list[str]]:
-    """(profile, problems): the valid facts in the text, and a sentence for each value refused."""
-    from rules.facts import parse_value
-    from bot.nlu.extract import extract
-    from rules.facts import FACTS, ProfileError
+    """(profile, problems): the facts the text states, and a sentence for each value refused, each
+    place that names several places or none, and each value the words only suggest."""
+    from bot.nlu.understand import understand
+    from bot.questions import place_problem, plan_places, problem
+    from rules.facts import FACTS
 
-    profile: dict = {}
-    problems: list[str] = []
-    for ent in extract(text):
-        fact, raw = ent["entity"], ent["value"]
-        if fact not in FACTS:
-            continue
-        try:
-            profile[fact] = parse_value(fact, raw)  # "true", "4", "140100" -> the profile's value
-        except ProfileError as err:
-            hint = str(err.__cause__) if fact == "region" and err.__cause__ else FACTS[fact].allowed_zh()
-            problems.append(f"{FACTS[fact].label}“{ent.get('text', raw)}”不能用：{hint.rstrip('。')}。")
-    return profile, problems
+    reading = understand(text, prefer=plan_places())
+    problems = [f"{FACTS[fact].label}“{said}”不能用：{problem(fact, said)}" for fact, said in reading.rejected.items()]
+    for words in reading.places:
+        problems.append(f"{FACTS['region'].label}“{words}”不能用：{place_problem(words)[0]}")
+    for fact, value in reading.confirm.items():
+        problems.append(f"可能是{FACTS[fact].describe(value)}，没有算进去，请写明。")
+    return dict(reading.facts), problems
 
 
 def understood(profile: dict) -> str:
@@ -41,7 +38,8 @@ def understood(profile: dict) -> str:
 
 
 async def quick_check(text: str, as_of: date | None = None) -> list[str]:
-    """Every programme for one situation, as plain-text messages of at most LIMIT characters."""
+    """Every programme for one situation, as plain-text messages of at most LIMIT characters: what
+    was read, then the answer first (bot.render.render_answer), every programme explained."""
     from rules.engine import evaluate
 
     from bot.nlu.normalise import MAX_CHARS, clip
@@ -51,6 +49,5 @@ async def quick_check(text: str, as_of: date | None = None) -> list[str]:
         problems.append(f"消息很长，只读了前{MAX_CHARS}个字。")
     report = evaluate(profile, None, as_of or date.today())
     messages = [understood(profile) + "".join(problems)]
-    for result in sorted(report.results, key=lambda r: VERDICT_ORDER[r.verdict]):
-        messages.append(render_result(result.to_json(), with_apply=False))
+    messages += render_answer([r.to_json() for r in report.results], profile, details_of_all=True)
     return [part for message in messages for part in split_message(message, LIMIT)]

@@ -126,20 +126,21 @@ def summary(results: list[dict], not_asked: list[str] = ()) -> str:
 
 
 def render_answer(results: list[dict], profile: dict | None = None, unsure: list[str] = (),
-                  not_asked: list[str] = ()) -> list[str]:
+                  not_asked: list[str] = (), details_of_all: bool = False) -> list[str]:
     """Every message of an answer for one person (see the module doc), each at most LIMIT characters.
-    `not_asked`: programmes whose questions were not asked (they matter little for this person)."""
+    `not_asked`: programmes whose questions were not asked (they matter little for this person);
+    `details_of_all`: explain every programme, also those that do not apply (a caseworker's check)."""
     from bot.text import split_message
 
     ordered = sorted(results, key=lambda r: VERDICT_ORDER[r["verdict"]])
     messages = [summary(ordered, not_asked)]
     applies: set[str] = set()  # how to apply is said once, however many programmes share it
     for result in ordered:
-        if result["verdict"] != "ineligible" and result["program"] not in not_asked:
+        if details_of_all or (result["verdict"] != "ineligible" and result["program"] not in not_asked):
             apply = (result.get("details") or {}).get("apply")
             messages.append(render_result(result, with_apply=apply not in applies))
             applies.add(apply)
-    later = [r for r in ordered if r["verdict"] == "ineligible"]
+    later = [] if details_of_all else [r for r in ordered if r["verdict"] == "ineligible"]
     skipped = [r for r in ordered if r["program"] in not_asked and r["verdict"] != "ineligible"]
     tail = []
     if later:

@@ -653,13 +653,15 @@ class Gazetteer:
         before = norm[:start].rstrip(" \t")
         if not before.strip(_EDGE_PUNCT):
             return True
+        if norm[end:end + 1] == "的" and not norm[end + 1:].strip(_EDGE_PUNCT):
+            return True  # "…，奶奶八十了，崇明的": said last
         return before[-1] in _EDGE_PUNCT and norm[end:end + 1] == "的"
 
     @staticmethod
     def _alone_in_clause(norm: str, start: int, end: int) -> bool:
         """A name that is a clause by itself ("崇明，孩子5岁"): punctuation or the text's edge on both
         sides. A word inside a clause ("家里不富裕，") is not."""
-        before, after = norm[:start].rstrip(" \t"), norm[end:].lstrip(" \t")
+        before, after = norm[:start], norm[end:]
         return (not before or before[-1] in _EDGE_PUNCT) and (not after or after[0] in _EDGE_PUNCT)
 
     def find(self, text: str) -> list[tuple[int, int, Place]]:

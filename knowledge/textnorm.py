@@ -57,7 +57,8 @@ def normalise(text: str) -> str:
 # --- numbers ----------------------------------------------------------------------------------
 
 # The characters cn2an reads as numerals (its own tables, not ours): digits, units and 两/廿/〇 etc.
-_CN_DIGITS = "零〇一二两三四五六七八九十百千万亿廿卅壹贰叁肆伍陆柒捌玖拾佰仟"
+_CN_DIGITS = "零〇一二两俩仨三四五六七八九十百千万亿廿卅壹贰叁肆伍陆柒捌玖拾佰仟"
+_SPOKEN = str.maketrans({"俩": "两", "仨": "三"})  # "俩月", "仨月": two, three
 UNITS = ("周岁", "岁", "个月", "月", "年", "级")
 _NUMBER = re.compile(
     r"(?P<num>\d+(?:\.\d+)?|[" + _CN_DIGITS + r"]+)"
@@ -69,7 +70,7 @@ def parse_number(text: str) -> int | None:
     """A whole number written any way ("4", "４", "四", "两", "十七", "一百二十") -> int, else None."""
     if text is None:
         return None
-    s = _SPACE.sub("", unicodedata.normalize("NFKC", str(text)))
+    s = _SPACE.sub("", unicodedata.normalize("NFKC", str(text))).translate(_SPOKEN)
     if not s:
         return None
     if s.isdigit() and s.isascii():
@@ -110,7 +111,7 @@ def find_numbers(text: str) -> list[tuple[int, int, int, str | None]]:
 # --- approximate quantities -------------------------------------------------------------------
 
 # Two neighbouring digit words in a row: "两三", "七八" (a range, not 23 or 78).
-_DIGIT_WORD = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_DIGIT_WORD = {"一": 1, "二": 2, "两": 2, "俩": 2, "仨": 3, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _RUN = re.compile("[一二两三四五六七八九]{2}")
 _CN = "[" + _CN_DIGITS + "]+"
 _NUM = r"(?:\d+|" + _CN + ")"
@@ -120,7 +121,7 @@ _QUANTITY = re.compile(
     r"(?<![〇零一二两三四五六七八九十百千\d])(?P<range>(?P<tens>[一二三四五六七八九]?十)?(?P<a>[一二两三四五六七八九])(?P<b>[一二三四五六七八九])(?P<ten>十)?)"
     r"(?:个)?" + _UNIT + "?"
     # 快六十了, 将近七十, 差不多五十岁, 不到一年, 大概三个月
-    r"|(?P<pre>快到|快|将近|接近|眼看|不到|还不到|大概|大约|约|差不多)(?P<pnum>" + _NUM + r")(?:个)?" + _UNIT.replace("unit", "punit") + "?"
+    r"|(?P<pre>快到|快|将近|接近|眼看|不到|还不到|没满|还没满|不满|未满|还不满|大概|大约|约|差不多)(?P<pnum>" + _NUM + r")(?:个)?" + _UNIT.replace("unit", "punit") + "?"
     # 七十多, 七十好几, 二十来岁, 十几岁, 二十出头, 五十左右; 一年多, 三个多月, 三个来月
     r"|(?P<num>" + _NUM + r")(?P<more>多|来|好几|几|出头|左右|上下)(?:个)?" + _UNIT.replace("unit", "munit") + "?"
     r"|(?P<num2>" + _NUM + r")(?P<unit2>个|年)(?P<more2>多|来)(?P<tail>月)?"
@@ -198,15 +199,18 @@ def _approximate(m: re.Match) -> Quantity | None:
         if n is None:
             return None
         unit, pre = _unit(m.group("punit")), m.group("pre")
-        if pre in ("不到", "还不到"):
+        if pre in ("不到", "还不到", "没满", "还没满", "不满", "未满", "还不满"):
             low, high = 0, n - 1
         elif pre in ("大概", "大约", "约", "差不多"):
             low, high = max(0, n - 2), n + 2
         else:  # 快, 将近: just under
             low, high = max(0, n - 2), n - 1
         if unit == "年":
-            return Quantity((start, end, low * 12, n * 12 - 1 if pre in ("不到", "还不到", "快", "快到", "将近",
-                                                                        "接近", "眼看") else high * 12 + 11, "个月", True))
+            if pre in ("快", "快到", "将近", "接近", "眼看"):  # 快一年: 10 or 11 months
+                return Quantity((start, end, n * 12 - 2, n * 12 - 1, "个月", True))
+            if high < low or pre in ("大概", "大约", "约", "差不多"):
+                return Quantity((start, end, max(0, n * 12 - 2), n * 12 + 2, "个月", True))
+            return Quantity((start, end, 0, n * 12 - 1, "个月", True))
         return Quantity((start, end, low, high, unit, True)) if high >= low else None
     if m.group("num"):
         n = parse_number(m.group("num"))
@@ -245,7 +249,7 @@ def _approximate(m: re.Match) -> Quantity | None:
         return Quantity((start, end, n, n + 1, "个月", True))  # 三个来月
     if m.group("half"):
         half = m.group("half")
-        low, high = {"半年": (6, 6), "大半年": (7, 11), "小半年": (4, 5), "半年多": (7, 11), "快半年": (4, 5),
+        low, high = {"半年": (6, 6), "大半年": (7, 11), "小半年": (4, 5), "半年多": (7, 8), "快半年": (4, 5),
                      "不到半年": (0, 5), "还不到半年": (0, 5)}[half]
         return Quantity((start, end, low, high, "个月", half != "半年"))
     if m.group("yhalf"):

@@ -1,8 +1,10 @@
-"""`zhucan ask`: the engine's own question loop in the terminal, without a model."""
+"""`zhucan ask`: the engine's own question loop in the terminal, without a model, reading replies the
+way the chat does (bot.questions.reply)."""
 import io
 from datetime import date
 
-from bot.ask import QUESTIONS, ask_loop
+from bot.ask import ask_loop
+from bot.questions import question
 
 
 def ask(lines: str, programs=None) -> str:
@@ -11,22 +13,38 @@ def ask(lines: str, programs=None) -> str:
     return out.getvalue()
 
 
+def q(fact: str, again: bool = False) -> str:
+    return question(fact, again)[0]
+
+
 def test_asks_only_what_the_programme_needs_then_answers():
     said = ask("有\n一级\n是\n", ["care_subsidy"])
-    assert said.count(QUESTIONS["needs_long_term_care"]) == 1
+    assert said.count(q("needs_long_term_care")) == 1
     # every place answers a first-grade, cared-for holder alike: where they live is not asked
     for fact in ("region", "household", "age"):
-        assert QUESTIONS[fact] not in said
-    assert "重度残疾人护理补贴：按规定符合条件" in said
+        assert q(fact) not in said
+    assert "按规定能领：护理补贴" in said and "重度残疾人护理补贴：按规定符合条件" in said
 
 
-def test_a_bad_answer_gets_the_words_the_question_offers_and_is_asked_again():
-    said = ask("太原\n也许吧\n", ["living_subsidy"])
-    assert "没听明白。请回答 有 或 没有。" in said
+def test_replies_in_peoples_own_words():
+    said = ask("证在家里放着呢\n一级\n得有人伺候\n", ["care_subsidy"])
+    assert "按规定能领：护理补贴" in said
+
+
+def test_an_unreadable_reply_gets_the_numbered_question_once_then_is_skipped():
+    said = ask("太原\n也许吧\n啊这\n", ["living_subsidy"])
+    assert "没听明白。" in said and q("has_certificate", again=True) in said and "1 有，2 没有，3 不知道" in said
+    assert "是否持有残疾人证这一项先跳过，不当作没有" in said
+    assert said.count("有没有残疾人证？") == 2  # never a third time
+
+
+def test_a_number_answers_with_the_option_it_stands_for():
+    said = ask("1\n1\n", ["living_subsidy"])  # 1: 有 (a certificate), 1: 低保
+    assert "按规定能领：生活补贴" in said
 
 
 def test_dont_know_skips_the_question_and_the_answer_says_who_can_tell():
-    said = ask("不知道\n都不是\n太原\n", ["living_subsidy"])
-    assert said.count(QUESTIONS["has_certificate"]) == 1
-    assert "还需要知道" in said or "按规定不符合" in said
+    said = ask("不知道\n低保\n太原\n", ["living_subsidy"])
+    assert said.count(q("has_certificate")) == 1
+    assert "生活补贴还要知道是否持有残疾人证" in said
     assert "您说不清楚的：是否持有残疾人证。" in said and "县级残联" in said

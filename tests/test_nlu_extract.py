@@ -186,7 +186,7 @@ def test_normaliser_repairs(typed, meant):
     ("我媽視力二級", "disability_category", "vision"), ("孤獨症", "autism", "true"),
     ("我爸 grade 1 physical disability", "disability_category", "physical"),
     ("我爸 grade 1 physical disability", "disability_grade", "1"), ("我妈是blind", "disability_category", "vision"),
-    ("孩子autism", "autism", "true"), ("坐wheelchair", "disability_category", "physical"),
+    ("孩子autism", "autism", "true"), ("my dad is paralyzed", "disability_category", "physical"),
     ("有certificate，dibao家庭", "household", "dibao"), ("我可以领care subsidy吗", "program", "care_subsidy"),
 ])
 def test_typos_traditional_and_english_reach_the_same_values(text, entity, value):

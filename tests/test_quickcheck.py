@@ -29,21 +29,22 @@ def test_every_programme_is_answered_and_what_was_read_comes_first():
 def test_a_refused_value_is_named_and_the_rest_still_counts():
     profile, problems = profile_from_text("崇明，孩子5岁，视力7级")
     assert profile == {"region": "310151", "age": 5, "disability_category": "vision"}
-    assert problems == ["残疾等级“7”不能用：请说一个1到4之间的整数。"]
+    assert problems == ["残疾等级“7级”不能用：残疾等级只有一级到四级，一级最重。您说的是7级。"]
     first = check("崇明，孩子5岁，视力7级")[0]
-    assert "上海市崇明区" in first and "残疾等级“7”不能用" in first
+    assert "上海市崇明区" in first and "残疾等级“7级”不能用" in first
 
 
 def test_a_place_that_names_several_lists_them_in_one_sentence():
     _, problems = profile_from_text("在朝阳，肢体一级")
-    assert problems[0].startswith("户籍所在地“朝阳”不能用：“朝阳”可能指") and "北京市朝阳区" in problems[0]
+    assert problems[0].startswith("户籍所在地“朝阳”不能用：“朝阳”可能是") and "北京市朝阳区" in problems[0]
     assert "。。" not in problems[0]
 
 
 def test_nothing_understood_says_what_to_write_and_still_answers_need_info():
     messages = check("你好")
     assert messages[0].startswith("没有读出任何情况。请写明户籍地")
-    assert all("还需要知道" in m for m in messages[1:] if "：按规定" not in m)
+    assert "还要知道" in messages[1]  # the answer first: what is still needed
+    assert all("还需要知道" in m for m in messages[2:] if "：按规定" not in m)
 
 
 def test_a_huge_message_is_read_up_to_the_cap_and_says_so():

@@ -68,18 +68,53 @@ _CLAUSE = "，。,.;；!！?？\n、:："
 _TRUE, _FALSE = "true", "false"
 
 # --- negation ----------------------------------------------------------------------------------
-_NEG = r"(?:没有|没|不是|不用|不需要|不要|不|无|未|非|并非|别)"
+_NEG = r"(?:没有|没|不是|不用|不需要|不要|用不着|不必|没必要|评不上|吃不上|领不上|够不上|办不下来|批不下来|不|无|未|非|并非|别)"
 # words that may stand between the negation and the term: "没有办残疾证", "不是吃低保", "不在福利院"
-_GAP = (r"(?:|办|办过|办理|领|领过|拿|拿过|拿到|吃|享受|是|在|用|需要|要|有|评|评上|申请|申请过|去办|曾|算|"
+_GAP = (r"(?:|办|办过|办理|领|领过|拿|拿过|拿到|吃|吃过|享受|是|在|用|需要|要|有|评|评上|申请|申请过|去办|曾|算|"
         r"属于|符合|再|还|能|太|怎么|一直|长期)")
 _NEG_BEFORE = re.compile(_NEG + _GAP + r"\s*$")
 _NEG_BEFORE_EN = re.compile(r"(?i)(?<![a-z])(?:no|not|without|never|don'?t\s+have|doesn'?t\s+have|non)[\s-]+(?:an?\s+)?$")
 _QUESTION_BEFORE = re.compile(r"(?:有没有|是不是|是否|有无|能不能|需不需要|要不要|用不用|算不算|属不属于|"
                               r"在不在|办没办|办没办过|有木有|怎么|怎样|如何|去哪|哪里|想|准备|打算|能否|可以|"
                               r"能|纳入|申请|单独)" + _GAP + r"\s*$")
-_NEG_AFTER = re.compile(r"^\s*(?:还|也|都|暂时|目前|现在)?(?:没有|没|未|不是)(?:办|领|拿|评|申请|办理)?"
+_NEG_AFTER = re.compile(r"^\s*(?:还|也|都|暂时|目前|现在)?(?:没有|没|未|不是)(?:办|半|领|拿|评|申请|办理)?"
                         r"(?:下来|过|到|好)?(?:了|呢|啊|哦|呀)?\s*$")
 _QUESTION_AFTER = re.compile(r"^\s*(?:吗|么|没有|没|不|是不是|有没有)\s*[?？]?\s*$")
+# "不是没有证": two negations say yes; "我可没说他不要人照顾": what was not said says nothing.
+_DOUBLE_NEG = re.compile(r"(?<![也都啥么])(?:不是|并不是)(?:没有|没|不)" + _GAP + r"\s*$")
+_NOT_SAID = re.compile(r"(?:没说|不是说|并不是说|没有说)[^，。,.;；]{0,8}$")
+# A term said of another time, of a case that may not be, or of someone else in general: it states
+# nothing about this person now ("以前是低保户", "残疾证丢了的话", "打零工的时候", "怀疑是孤独症",
+# "只有低保户才能领", "跟孤儿差不多").
+_UNSTATED_BEFORE = re.compile(r"(?:以前|原来|过去|曾经|偶尔|如果|要是|假如|万一|怀疑|疑似|像是|只有|只要|不管|那年|那时候?|当年|"
+                              r"那会儿?|"
+                              r"无论|除非|一般|哪些|什么样的?)[^，。,.;；!！?？]{0,8}$|从$")
+_UNSTATED_AFTER = re.compile(r"^(?:的时候|那时候|丢了|掉了|没了|不见了|到期|过期|怎么|咋|去哪|在哪|哪里|要去|有什么用|"
+                             r"办理|也能|也可以|才能|才可以|都能|康复中心|康复机构|中心|机构|学校|"
+                             r"证明|职工|领养|收养|抱养|做康复|上班|工作|当老师|当阿姨)")
+_LAPSED = re.compile(r"过期|到期|丢了|弄丢|掉了|作废|注销")  # later in the clause: "办了又过期了"
+_IF_AFTER = re.compile(r"^(?:以后|之后|后|的话|以前|之前|了?还能|了?还可以|了?能不能|了?会不会)")
+_QUESTION_REST = re.compile(r"吗|么|[?？]|多久|几个月|怎么|咋|能不能|还能|会不会|是不是|可以吗")
+_COMPARED = re.compile(r"(?:跟|和|像|如同|好比)[^，。,.;；]{0,6}$")
+_COMPARED_AFTER = re.compile(r"^[^，。,.;；]{0,4}(?:差不多|一样|似的|一个样)")
+
+
+def unstated(text: str, start: int, end: int) -> bool:
+    """Whether the term at [start, end) is said of another time, a case that may not be, or people in
+    general, rather than of this person now (see _UNSTATED_BEFORE)."""
+    before, after = _clause(text, start, end)
+    past = _UNSTATED_BEFORE.search(before)
+    if past and not re.search(r"现在|如今|目前|今年|这会儿?", before[past.start():]):
+        return True
+    ask = _UNSTATED_AFTER.match(after)
+    if ask and not (re.match(r"怎么|咋|去哪|在哪|哪里|要去", ask.group())
+                    and _OTHER_PROGRAMME.search(after[ask.end():])):
+        return True  # "残疾证怎么办"; but "低保户咋申请护理补贴" asks about another programme
+    if _LAPSED.search(after[:12]):
+        return True
+    if _IF_AFTER.match(after) and _QUESTION_REST.search(text[end:]):
+        return True  # "上班以后低保还能保留多久": a case asked about
+    return bool(_COMPARED.search(before) and _COMPARED_AFTER.match(after))
 
 
 def _clause(text: str, start: int, end: int) -> tuple[str, str]:
@@ -102,8 +137,10 @@ def negation(text: str, start: int, end: int) -> tuple[bool | None, int, int]:
     """(polarity, start, end): a denied term's span grows to take in its negation, so that the
     entity is the words that say it ("没有残疾证", "残疾证还没办下来")."""
     before, after = _clause(text, start, end)
-    if _QUESTION_BEFORE.search(before):
+    if _QUESTION_BEFORE.search(before) or unstated(text, start, end) or _NOT_SAID.search(before):
         return None, start, end
+    if _DOUBLE_NEG.search(before):
+        return True, start, end
     m = _NEG_BEFORE.search(before) or _NEG_BEFORE_EN.search(before)
     if m:
         return False, start - (len(before) - m.start()), end
@@ -141,12 +178,23 @@ PHRASES: list[tuple[re.Pattern, str, str]] = [(re.compile(p), e, v) for p, e, v 
     (r"(?:不|用不着|不必)(?:用|需要|要|太需要)?(?:人|别人|家人|专人)?" + _CARE, "needs_long_term_care", _FALSE),
     (r"(?:生活)?(?<!不)(?<!不太)(?:能|可以|还能|还可以)(?:自理|照顾自己|自己照顾自己)", "needs_long_term_care", _FALSE),
     (r"生活(?:上)?(?:能|可以)?自理", "needs_long_term_care", _FALSE),
-    (r"(?P<t>(?:瘫|躺|卧)(?:痪)?在床上?(?:不起)?)", "needs_long_term_care", _TRUE),
+    (r"(?P<t>(?:瘫|躺|卧)(?:痪)?在(?:床|炕)上?(?:不起)?)", "needs_long_term_care", _TRUE),
+    (r"(?P<t>瘫(?:痪)?了(?:好几|十来|[一二两三四五六七八九十几\d]+)年)", "needs_long_term_care", _TRUE),
+    (r"(?P<t>(?:一直|只能|天天|整天|常年|成天)(?:在家|在床上|在炕上)?躺着)", "needs_long_term_care", _TRUE),
+    (r"(?P<t>(?:吃饭|穿衣|上厕所|洗澡|做饭|大小便|翻身|吃喝拉撒)[^，。,.]{0,6}?(?:都)?(?:要|得|需要|靠)"
+     r"(?:有)?(?:人|我|家人|别人|保姆)?(?:帮|喂|抱|扶|伺候|端))", "needs_long_term_care", _TRUE),
+    (r"(?P<t>(?:得|要|需要)(?:有)?人(?:看着|守着|陪着|盯着|看))", "needs_long_term_care", _TRUE),
+    (r"(?P<t>起不来床|起不来了|下不了(?:床|地|炕)|下不来床)", "needs_long_term_care", _TRUE),
+    (r"(?P<t>离了人不行|离了人就不行|(?:人在)?伺候(?:着)?)", "needs_long_term_care", _TRUE),
+    (r"(?:不用|用不着|不需要)(?:人|别人|家里人)(?:管|照顾|伺候|看着)", "needs_long_term_care", _FALSE),
+    (r"(?<!不)(?:能|可以|还能)(?:拄着拐)?自己(?:吃饭|上厕所|走路|穿衣|洗澡)(?!不)", "needs_long_term_care", _FALSE),
+    (r"自己(?:能|可以)(?:吃饭|上厕所|走路|走|穿衣|洗澡)(?!不)", "needs_long_term_care", _FALSE),
     (r"(?P<t>(?:需要|要|得|全靠|靠|离不了|离不开)(?:有)?(?:人|专人|家人|别人)(?:长期|一直|全天|24小时)?"
      + _CARE + ")", "needs_long_term_care", _TRUE),
     (r"(?P<t>离不了人|身边离不开人|离不得人)", "needs_long_term_care", _TRUE),
     # income and the 低保 line
-    (r"(?:还没有|还没|没有|没|未|不到)(?:超过|超出|高于|超)了?" + _LINE, "income_above_line", _FALSE),
+    (r"(?:还没有|还没|没有|没|未|不到)(?:超过|超出|高于|超|到)了?" + _LINE, "income_above_line", _FALSE),
+    (r"(?P<t>收入超线|超线了?)", "income_above_line", _TRUE),
     (r"(?P<t>(?:超过|超出|高于|超)了" + _LINE + ")", "income_above_line", _TRUE),
     (r"(?P<t>(?:超出|高于)" + _LINE + ")", "income_above_line", _TRUE),
     (r"(?:低于|不到|不够)" + _LINE, "income_above_line", _FALSE),
@@ -157,6 +205,22 @@ PHRASES: list[tuple[re.Pattern, str, str]] = [(re.compile(p), e, v) for p, e, v 
     (r"(?:没|没有)(?:活儿?干|事做|活儿?做|上班|工作|事干)", "employed", _FALSE),
     (r"(?:在家|家里)(?:待着|呆着|闲着|歇着)", "employed", _FALSE),
     (r"(?P<t>开了?(?:一?家|个|间)[\u4e00-\u9fff]{0,4}?(?:店|馆|铺|厂|公司|超市|摊))", "employed", _TRUE),
+    (r"(?P<t>在岗|(?:送|跑)(?:外卖|快递|滴滴)|看大门|当保安|做保安|开了?(?:个|一个|家)?网店)", "employed", _TRUE),
+    (r"(?P<t>在(?:一个|一家)?[\u4e00-\u9fff]{0,4}?(?:厂|矿|工地|车间|超市|饭店|公司|单位|商场|养老院)(?:里|上)?"
+     r"(?:上班|干活|做事|打工|做质检|看大门|当保安|做护理))", "employed", _TRUE),
+    (r"(?P<t>做(?:护理|保洁|保安|质检|会计|厨师)(?:工作)?)", "employed", _TRUE),
+    (r"(?P<t>(?:已经)?干了(?:好几|[一二两三四五六七八九十几\d]+)年了?)", "employed", _TRUE),
+    (r"(?:退休了|已经退休|早退休|辞职了?|辞了|辞工|找不到(?:活|工作|事)(?:干|做)?|(?:就)?没(?:再)?干了|(?:啥也|什么也|什么都|啥都)?干不了活?|"
+     r"闲在家(?:里)?|开不了了)", "employed", _FALSE),
+    # households that say they have no help at all
+    (r"(?P<t>(?:啥|什么)(?:救助|补助|待遇)?(?:都|也)没(?:有|享受)?|啥也不是|什么也不是|啥都不是)", "household", "none"),
+    # a child's parents
+    (r"(?P<t>爹妈都没了|爹妈都不在了|父母都不在了|没了(?:爸妈|父母|爹妈)|爸妈都没了)", "orphan", _TRUE),
+    (r"(?P<t>(?:爸|妈|爸爸|妈妈|父亲|母亲|父母|爸妈)(?:都|还|也)?(?:健在|在世|活着)|"
+     r"(?:爸|妈|爸爸|妈妈|父亲|母亲|父母|爸妈)(?:都|还|也)在(?=$|[，。,.！!？?\s]|就是|但|呢|啊|着))", "orphan", _FALSE),
+    (r"(?P<t>在(?:县里的|市里的)?(?:儿童)?福利院长大)", "in_welfare_institution", _TRUE),
+    (r"(?:还)?(?:没有|没)(?:去)?(?:确诊|查|诊断)(?:过|出来)?", "autism", _FALSE),
+    (r"(?P<t>长照|需长照)", "needs_long_term_care", _TRUE),
 ]]
 
 # Programmes named in people's words (the lexicon's terms are single words; these have words between).
@@ -165,8 +229,9 @@ PROGRAM_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), v) for p, v in 
     (_DIBAO_ALONE + r"(?:给[她他它]|帮[她他它]|给孩子|为[她他])?(?:办|申请|申办|吃|领|纳入|享受|办理|弄)(?:个)?低保",
      "dibao_individual"),
     (r"(?:把|让)?[她他它]?" + _DIBAO_ALONE + r"(?:纳入|列入|算)(?:进)?低保", "dibao_individual"),
-    (r"低保(?:会不会|会|还会不会|是不是要|要不要|还能不能|能不能继续|还给不给|还能)?(?:被)?(?:停|取消|断|没了|退出|清退)",
+    (r"低保(?:会不会|会|还会不会|是不是要|是不是就|要不要|还能不能|能不能继续|还给不给|还能)(?:被)?(?:停|取消|断|没了|退出|清退)",
      "dibao_gradual_exit"),
+    (r"低保(?:被)?(?:停|取消|断)(?:了)?(?:吗|么|不|没有|没)", "dibao_gradual_exit"),
     (r"(?:上班|工作|就业|打工|找到工作)(?:了|以后|后)?(?:的话)?[，,]?(?:家里的?|我家|俺家)?低保(?:还)?(?:能|可以)(?:继续)?(?:领|吃|拿)",
      "dibao_gradual_exit"),
     (r"护理(?:的|那个|方面的|这块的?)?(?:钱|补贴|补助|费|金)", "care_subsidy"),
@@ -174,14 +239,20 @@ PROGRAM_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), v) for p, v in 
 ]]
 # Before 低保 in a clause: it names the programme someone applies for, not the household's status
 # ("给她办低保", "申请低保", "能吃上低保"). After 了/过/下来 it is done ("办了低保": a 低保 household).
-_APPLY_BEFORE = re.compile(r"(?:办|办理|申请|申办|纳入|列入|报|弄|搞|吃上|领上|评上|批|去办|想办|要办|能办|"
+_APPLY_BEFORE = re.compile(r"(?:办|办理|申请|申办|纳入|列入|报|弄|搞|吃上|领上|去办|想办|要办|能办|"
                            r"给[她他它]办|帮[她他它]办|给孩子办)(?:一?个)?$")
+# A question about whether one may have it, a few words before: "能不能单独立户吃低保".
+_MAY_BEFORE = re.compile(r"(?:能不能|可不可以|能否|是否|可以|能|想办|想申请|想吃|要办|要申请)[^，。,.;；!！?？]{0,8}?"
+                         r"(?:吃|领|办|申请|纳入|享受|拿|进|列入)?$")
+# 低保 before a question about another programme is the household's ("低保户咋申请护理补贴").
+_OTHER_PROGRAMME = re.compile(r"护理|生活补贴|补贴|补助|康复|渐退|两补|残疾证|钱")
 # After 低保: what the programme is like, not whether the household has it ("低保怎么申请").
 _PROGRAM_AFTER = re.compile(r"^(?:的?(?:政策|条件|标准|待遇|规定|申请)|怎么|咋|如何|要什么|需要什么|有什么|能不能|"
-                            r"好不好|难不难|线|标)")
+                            r"好不好|难不难|线|标|金|还能|还会|能保留|保留|会不会|会|给缓|缓|"
+                            r"(?:就|也|都|已经)?(?:给|被)?(?:停|取消|断))")
 # 一级 / 2级 followed by these is some other grading ("一级市场", "二级医院", "三级甲等", "一级护理").
 _NOT_GRADE_AFTER = tuple("市医院公路教师建造响应保护警报方棒甲乙学资企单干职工风险预部机政行标指城站台品茶厨演作运裁"
-                         "士军官水平考英汉钢别以加跳阶层楼选板建筑律翻译消防")
+                         "士军官水平考英汉钢别以加跳阶层楼选板建筑律翻译消防退往")
 _NOT_GRADE_BEFORE = tuple("高低升降提晋年")
 
 # English that no single word of the lexicon holds
@@ -199,14 +270,19 @@ _LATIN_WORD = re.compile(r"[A-Za-z]{4,}")
 
 # --- numbers ----------------------------------------------------------------------------------------
 _ABOVE_WORDS = ("收入", "超过", "超出", "超标", "高于", "低保标准", "低保线", "渐退", "退出低保", "退保")
-_WORK_WORDS = ("上班", "工作", "就业", "打工", "上岗", "干活", "创业", "做生意", "开店", "摆摊", "上工", "打零工")
+_WORK_WORDS = ("上班", "工作", "就业", "打工", "上岗", "干活", "活干", "活儿", "干了", "创业", "做生意", "开店", "摆摊",
+               "上工", "打零工", "进厂", "网店")
 _AGE_CUE = re.compile(r"(?:今年|年龄|年纪|岁数|年满|满)(?:是|有|为|:|：|已经|才|都)?\s*$")
+_PER_MONTH_BEFORE = re.compile(r"(?:钱|元|块|多少|每|一个人)\s*$")
+_PER_MONTH_AFTER = re.compile(r"^\s*(?:发|给|能|不到|挣|收入|多少|才|就|只有|只|的钱|的收入|工资|有[\d一二三四五六七八九十两几百千])")
 _AGE_ADVERBS = re.compile(r"(?:他|她|它|我|俺|咱|人家)?(?:今年|现在|都|已经|才|也|快)*$")
 _GRADE_CUE = re.compile(r"(?:等级|级别|评级|评的是|评了)(?:是|为|:|：)?\s*$")
 # In a message about a 低保 household's income, 上班/就业/打工 first says why it rose (exit_cause), then
 # that the person works (employed); elsewhere the other way round. Both are always given.
-_EXIT_CONTEXT = ("收入", "超过", "超出", "超标", "高于", "低保标准", "低保线", "退出低保", "退保", "渐退",
-                 "不再符合", "不符合低保")
+_EXIT_CONTEXT = ("收入", "超过", "超出", "超标", "高于", "低保标准", "低保线", "不再符合", "不符合低保",
+                 "挣得多", "挣钱多", "挣多了", "钱多了")
+# Work is why the income rose only where the message links the two: "开店以后收入超标了".
+_EXIT_LINK = re.compile(r"(?:以后|之后|后|因为|所以|使|让|导致|挣|赚|多了|就|才)")
 _FILLER = " \t\r\n,.;:!?，。；：！？、~～…了吧啊呀呢哦嗯"
 
 
@@ -289,15 +365,42 @@ def extract(text: str, nlp=None, about: str | None = None) -> list[dict]:
     if not text or not text.strip():
         return []
     norm = normalise_text(text)
+    squeezed, where = _squeeze(norm)
+    if squeezed != norm:
+        # "低保 边缘 户", "崇 明 的 七十 八 岁": read without the spaces, said back in place; what only
+        # the spaced text says ("太原 肢一 持证": a caseworker's words) is added where it does not overlap
+        found = _extract(squeezed, _terms().match(_tokens(squeezed)), about)
+        for e in found:
+            e["start"], e["end"] = where[e["start"]], where[e["end"] - 1] + 1
+        spans = [(e["start"], e["end"]) for e in found]
+        found += [e for e in _extract(norm, _terms().match(_tokens(norm)), about)
+                  if not any(_overlaps((e["start"], e["end"]), sp) for sp in spans)]
+        return sorted(found, key=lambda e: (e["start"], -(e["end"] - e["start"])))
     if nlp is not None:
         return extract_doc(norm, nlp(norm))
     spans = _terms().match(_tokens(norm))
     return _extract(norm, spans, about)
 
 
+_SPACE_IN_WORDS = re.compile(r"(?<=[\u4e00-\u9fff])[ \t\u3000]+(?=[\u4e00-\u9fff\d])|(?<=\d)[ \t]+(?=[\u4e00-\u9fff])")
+
+
+def _squeeze(text: str) -> tuple[str, list[int]]:
+    """`text` without spaces inside Chinese words (voice input and some keyboards put them there),
+    and for each remaining character its position in `text`."""
+    if not _SPACE_IN_WORDS.search(text):
+        return text, []
+    keep = [True] * len(text)
+    for m in _SPACE_IN_WORDS.finditer(text):
+        for i in range(m.start(), m.end()):
+            keep[i] = False
+    where = [i for i, k in enumerate(keep) if k]
+    return "".join(text[i] for i in where), where
+
+
 def extract_doc(text: str, doc) -> list[dict]:
     """Entities of a normalised message whose spaCy doc (the project's pipeline) is `doc`."""
-    if doc is None or len(doc.text) != len(text):
+    if doc is None or len(doc.text) != len(text) or _SPACE_IN_WORDS.search(text):
         return extract(text)
     terms = _terms()
     spans = [(e.start_char, e.end_char) for e in doc.ents
@@ -313,6 +416,7 @@ def _extract(text: str, term_spans: Iterable[tuple[int, int]], about: str | None
     ents += _lexicon(text, term_spans, ents, about)
     ents = [e for e in ents if e.source != "beaten"]
     ents += _program_phrases(text, ents)
+    ents += _shorthand(text, ents)
     ents += _numbers(text, ents)
     ents += _english(text, ents)
     ents += _places(text, ents)
@@ -371,6 +475,13 @@ def _phrases(text: str) -> list[_Ent]:
                 continue
             if value == _TRUE and polarity(text, s, e) is not True:
                 continue  # a question or a negation around a positive phrase
+            if value == _FALSE:
+                before = _clause(text, m.start(), m.end())[0]
+                if _NOT_SAID.search(before) or unstated(text, m.start(), m.end()):
+                    out.append(_Ent(entity, s, e, "", "asked"))  # says nothing, hides the term
+                    continue
+                if re.search(r"(?:不是|并不是|也不是)$", before):
+                    value = _TRUE  # "不是没有证": two negations
             out.append(_Ent(entity, s, e, value, "phrase"))
     return out
 
@@ -381,11 +492,11 @@ def _lexicon(text: str, spans: Iterable[tuple[int, int]], phrases: list[_Ent], a
     ("没有工作" over "有工作"); a term beats an overlapping positive phrase ("找到工作" over "工作了")."""
     terms = _terms()
     out: list[_Ent] = []
-    exit_context = any(w in text for w in _EXIT_CONTEXT) if about not in ("exit_cause", "employed") \
-        else about == "exit_cause"
+    linked = about == "exit_cause" if about in ("exit_cause", "employed") else None
     for s, e in spans:
         pairs = terms.by_text.get(text[s:e].lower(), [])
         labels = [label for label, _ in pairs]
+        exit_context = linked if linked is not None else _exit_linked(text, s, e)
         if "exit_cause" in labels and not exit_context:
             # why a 低保 household's income rose, only where the message talks about that income:
             # elsewhere "开了家店" says the person works, and nothing of the household's income
@@ -412,6 +523,11 @@ def _lexicon(text: str, spans: Iterable[tuple[int, int]], phrases: list[_Ent], a
                 continue  # 给她办低保, 低保怎么申请, 低保标准: the programme, not the household's status
             if label == "disability_grade" and not grade_context(text, s, e):
                 continue  # 一级市场, 二级医院, 高一级
+            if label == "in_welfare_institution" and re.match(r"的(?:娃|孩子|人)", text[e:]):
+                continue  # "儿童福利院的娃也能办吗": children there in general
+            if label == "disability_category" and re.search(r"(?:一只眼|单眼|左眼|右眼|一个眼睛?|一边)[^，。]{0,3}$",
+                                                            text[max(0, s - 8):s]):
+                continue  # one eye that cannot see: not, by itself, a 视力残疾
             es, ee = s, e
             if label in BOOL_FACTS or label in ("household", "disability_category", "disability_grade",
                                                 "exit_cause", "autism"):
@@ -431,6 +547,17 @@ def _lexicon(text: str, spans: Iterable[tuple[int, int]], phrases: list[_Ent], a
     return out
 
 
+def _exit_linked(text: str, start: int, end: int) -> bool:
+    """Whether the work term at [start, end) is said to be why the income rose: an income word close
+    after it with a linking word between ("开店以后收入超标了", "上班挣得多了"), or "因为…" before."""
+    after = text[end:end + 16]
+    for word in _EXIT_CONTEXT:
+        i = after.find(word)
+        if i >= 0 and (_EXIT_LINK.search(after[:i + len(word)]) or word.startswith(("挣", "钱"))):
+            return True
+    return bool(re.search(r"(?:因为|由于|是因为)[^，。,.;；]{0,6}$", text[max(0, start - 10):start]))
+
+
 def _program_phrases(text: str, taken: list[_Ent]) -> list[_Ent]:
     """Programmes named with words between their parts ("单独给她办低保", "护理的钱")."""
     out: list[_Ent] = []
@@ -448,20 +575,36 @@ def programme_named(text: str, start: int, end: int) -> bool:
     """Whether the household word at [start, end) ("低保") names the programme rather than the
     household's status: "单独给她办低保", "申请低保", "低保怎么申请", "低保标准"."""
     before, after = _clause(text, start, end)
-    if _APPLY_BEFORE.search(before) or _PROGRAM_AFTER.match(after):
+    term = text[start:end]
+    may = _MAY_BEFORE.search(before)
+    if may and (may.group().endswith(("吃", "领", "办", "申请", "纳入", "享受", "拿", "进", "列入"))
+                or term.startswith(("吃", "领", "拿", "享受"))):
+        return True
+    after_match = _PROGRAM_AFTER.match(after)
+    if after_match and re.match(r"怎么|咋|如何|能不能|有什么|要什么|需要什么", after_match.group()) \
+            and _OTHER_PROGRAMME.search(after[after_match.end():]):
+        return False  # "咱是低保户咋申请护理补贴": 护理补贴 is asked about; the 低保 is theirs
+    if _APPLY_BEFORE.search(before) or after_match:
         return True
     return any(m.start() <= start and end <= m.end() for pattern, _ in PROGRAM_PHRASES
                for m in pattern.finditer(text))
 
 
 def grade_context(text: str, start: int, end: int) -> bool:
-    """Whether a grade word at [start, end) can be a disability grade, by the words around it."""
+    """Whether a grade word at [start, end) can be a disability grade, by the words around it
+    (not "一级市场", "高一级", "一级一级往上爬")."""
+    word = text[start:end]
+    if text[end:end + len(word)] == word or (start >= len(word) and text[start - len(word):start] == word):
+        return False
     return not (text[end:end + 1].startswith(_NOT_GRADE_AFTER) or text[start - 1:start].startswith(_NOT_GRADE_BEFORE)
                 and start > 0)
 
 
 def _context_months(text: str, start: int, end: int) -> str:
-    """months_above_line, months_employed or months: by the nearest telling word, in the clause first."""
+    """months_above_line, months_employed or months: by the telling word that the count follows (a
+    duration is said after what it measures: "上班三个月了", "收入超过低保标准两个月"), else the nearest
+    one after it, in the clause first. Counted from a work word that is denied ("没活干快两年了"), it
+    measures no work: months (said of nothing the rules count)."""
     before, after = _clause(text, start, end)
     lo, hi = start - len(before), end + len(after)
 
@@ -471,9 +614,15 @@ def _context_months(text: str, start: int, end: int) -> str:
             for w in words:
                 for m in re.finditer(re.escape(w), text[lo:hi]):
                     ws, we = lo + m.start(), lo + m.end()
-                    dist = start - we if we <= start else (ws - end if ws >= end else 0)
-                    if best is None or dist < best[0]:
-                        best = (dist, entity)
+                    if we <= start:
+                        rank = (0, start - we)  # before the count, within reach: what it measures
+                        if start - we > 15:
+                            rank = (1, start - we)
+                    else:
+                        rank = (1, ws - end if ws >= end else 0)
+                    denied = entity == "months_employed" and re.search(r"(?:没|不|无|没有)$", text[max(0, ws - 2):ws])
+                    if best is None or rank < best[0]:
+                        best = (rank, MONTHS if denied else entity)
         return best
 
     best = nearest(lo, hi) or nearest(0, len(text))
@@ -502,6 +651,8 @@ def _numbers(text: str, taken: list[_Ent]) -> list[_Ent]:
                 continue
             out.append(_Ent("disability_grade", s, e, value, "number"))
         elif q.unit == "个月":
+            if q.high == 1 and (_PER_MONTH_BEFORE.search(text[:s]) or _PER_MONTH_AFTER.match(rest)):
+                continue  # "多少钱一个月", "一个月不到八百": a rate per month, not a count of months
             if text[e:].startswith("大"):  # 十个月大: a baby
                 out.append(_Ent("age", s, e + 1, "0", "number"))
                 continue
@@ -521,8 +672,52 @@ def _numbers(text: str, taken: list[_Ent]) -> list[_Ent]:
                     and (after.strip().startswith("了") or any(w in text for w in ("年龄", "岁数", "年纪")))):
                 # "俺娘耳背，七十三了", "年龄说错了，是四十", "七十好几了"
                 out.append(_Ent("age", s, e, value, "number"))
+            elif 1 <= q.low and q.high <= 120 and _age_by_person(text, s, e, taken):
+                # "我奶奶八十六了眼睛…", "俺老头子七十三了…", "我儿子三十出头去年…", "男 45"
+                out.append(_Ent("age", s, e, value, "number"))
             elif _GRADE_CUE.search(text[:s]) and q.high < 10 and not q.approximate:
                 out.append(_Ent("disability_grade", s, e, value, "number"))
+    return out
+
+
+_PERSON_BEFORE = re.compile(r"(?:他|她|老人家?|老太太|老太|老头子?|老爷子|男|女|本人)\s*(?:今年|现在|都|已经|也|才|快|虚岁|周岁)*\s*$")
+_NOT_AGE_AFTER = re.compile(r"^\s*(?:块|元|斤|公斤|个|次|天|号|楼|米|度|分|口|人|年|月|%|万|千|百|多块|多斤|多万)")
+_NOT_AGE_BEFORE = re.compile(r"(?:第|号|楼|点|收入|工资|花了|欠了|欠|每月|一个月|挣|拿|领|给|元|块)\s*$")
+
+
+def _age_by_person(text: str, start: int, end: int, taken: list[_Ent]) -> bool:
+    """A bare number said of a person, as ages are: right after them ("我奶奶八十六了", "老人家90多了",
+    "男 45"), or right before 了 ("…，九十了")."""
+    if _NOT_AGE_AFTER.match(text[end:]) or _NOT_AGE_BEFORE.search(text[:start]):
+        return False
+    if unstated(text, start, end):
+        return False  # "那年他才二十三"
+    lead = _AGE_ADVERBS.sub("", text[:start].rstrip())
+    if re.search(r"[他她](?:今年|现在|都|已经|也|才)*\s*$", text[:start]):
+        return True  # "他二十六我都五十多了": his age, said right after him
+    exact = re.fullmatch(r"[\d〇零一二两俩仨三四五六七八九十百]+", text[start:end]) is not None
+    if exact and not re.match(r"(?:了|岁|周岁|$|[\s，。,.;；!！?？])", text[end:end + 2]):
+        return False  # "一记肢体": a number that runs into other words is no age
+    if any(t.entity == "subject" and t.end == len(lead) for t in taken) or _PERSON_BEFORE.search(text[:start]):
+        return True
+    return text[end:end + 1] == "了"
+
+
+# A caseworker's shorthand of category and grade: 肢一, 视二, 精三, 智1, 多重一级 is the lexicon's.
+_SHORTHAND = re.compile(r"(?<![\u4e00-\u9fff])(?P<c>肢|视|听|言|智|精|多)(?P<g>[一二三四1234])(?![\u4e00-\u9fff\d])")
+_SHORTHAND_CATEGORY = {"肢": "physical", "视": "vision", "听": "hearing", "言": "speech", "智": "intellectual",
+                       "精": "mental", "多": "multiple"}
+
+
+def _shorthand(text: str, taken: list[_Ent]) -> list[_Ent]:
+    from knowledge.textnorm import parse_number
+
+    out = []
+    for m in _SHORTHAND.finditer(text):
+        if any(_overlaps(m.span(), (t.start, t.end)) for t in taken):
+            continue
+        out.append(_Ent("disability_category", m.start(), m.end(), _SHORTHAND_CATEGORY[m.group("c")], "phrase"))
+        out.append(_Ent("disability_grade", m.start(), m.end(), str(parse_number(m.group("g"))), "phrase"))
     return out
 
 

@@ -7,12 +7,12 @@ the length of the original and character i of one is character i of the other.
    not one character ("㎏") is kept.
 2. Traditional -> simplified (OpenCC t2s through knowledge.textnorm; "肢體一級" -> "肢体一级"), kept
    only when it maps character to character, which it does except for rare phrases.
-3. Typo repair of place and programme names by pinyin: "崇名" -> "崇明", "护理补帖" -> "护理补贴",
-   "太源" -> "太原". A stretch of text is repaired only when all of this holds:
+3. Typo repair of place names and domain terms by pinyin: "崇名" -> "崇明", "护理补帖" -> "护理补贴",
+   "低保边源户" -> "低保边缘户", "太源" -> "太原". A stretch of text is repaired only when all of this holds:
    - it is whole jieba tokens (the project's tokenizer), not a known word: not a lexicon term, not a
      place name, not a word of jieba's dictionary;
-   - the repaired text is a place name of the gazetteer or a programme term of the lexicon (three
-     characters or more for programmes), of the same length;
+   - the repaired text is a place name of the gazetteer or a term of the lexicon (three characters or
+     more for terms), of the same length;
    - at least one character is the same, at most one in three differs, and every differing
      character is a one-character token (a typo breaks a word into single characters) with a
      reading, tone included, that the right character also has (the pinyin IME picked the wrong
@@ -104,8 +104,9 @@ class _Targets:
         from knowledge.lexicon import lexicon
 
         self.places = {s for s, _ in gazetteer().surface_forms() if len(s) >= 2}
-        self.programs = {t for t, kind, _ in lexicon().entries()
-                         if kind == "programs" and len(t) >= _PROGRAM_MIN_LEN}
+        # every domain term of three characters or more: programmes ("护理补帖"), households ("低保边源户")
+        self.programs = {t for t, kind, _ in lexicon().entries() if len(t) >= _PROGRAM_MIN_LEN and kind != "subject"}
+        self.program_words = {t for t, kind, _ in lexicon().entries() if kind == "programs"}
         self.known = self.places | {t for t, _, _ in lexicon().entries()}
         self.index: dict[tuple[int, int, str], set[str]] = {}
         for t in self.places | self.programs:
@@ -127,8 +128,10 @@ def _targets() -> _Targets:
     return _Targets()
 
 
-def _homophone(a: str, b: str) -> bool:
-    return bool(_readings(a) & _readings(b))
+def _homophone(a: str, b: str, tone: bool = True) -> bool:
+    if tone:
+        return bool(_readings(a) & _readings(b))
+    return bool({r.rstrip("12345") for r in _readings(a)} & {r.rstrip("12345") for r in _readings(b)})
 
 
 def _place_expected(text: str, start: int, end: int, known_places) -> bool:
@@ -186,6 +189,22 @@ def find_repairs(text: str) -> list[Repair]:
                 if not _gazetteer_agrees(text, start, end, fix):
                     continue
             found.append((start, end, window, fix))
+    # A term of four characters or more, mistyped so that its pieces glue to the words around them
+    # ("智利残疾一级": 智利|残疾一级): looked for character by character too, but never cutting a word
+    # in two ("渐退机制" is not a mistyped 渐退期).
+    starts = {s for _, s, _ in tokens}
+    ends = {e for _, _, e in tokens}
+    for start in range(len(text)):
+        for end in range(start + 4, min(len(text), start + _MAX_LEN) + 1):
+            window = text[start:end]
+            if not _HAN.match(window) or window in targets.known:
+                continue
+            fix = _best_fix(window, targets, set())
+            if fix is None or fix not in targets.programs:
+                continue
+            cut = [k for k in range(len(window)) if window[k] != fix[k]]
+            if all(_inside_window(tokens, start + k, start, end) for k in cut) and (start in starts or end in ends):
+                found.append((start, end, window, fix))
     # longest first, then leftmost; no overlaps
     found.sort(key=lambda r: (-(r[1] - r[0]), r[0]))
     chosen: list[Repair] = []
@@ -193,6 +212,19 @@ def find_repairs(text: str) -> list[Repair]:
         if all(r[1] <= c[0] or r[0] >= c[1] for c in chosen):
             chosen.append(Repair(r))
     return sorted(chosen)
+
+
+def _inside_window(tokens, position: int, start: int, end: int) -> bool:
+    """Whether the token holding `position` lies inside [start, end)."""
+    return any(s <= position < e and start <= s and e <= end for _, s, e in tokens)
+
+
+@lru_cache(maxsize=None)
+def _common(ch: str) -> bool:
+    """A character that is a frequent word by itself (的, 了, 是…): never a typo's stand-in."""
+    from knowledge.segment import tokenizer
+
+    return (tokenizer().FREQ.get(ch) or 0) > 100_000
 
 
 def _best_fix(window: str, targets: _Targets, single: set[int]) -> str | None:
@@ -203,8 +235,15 @@ def _best_fix(window: str, targets: _Targets, single: set[int]) -> str | None:
         diffs = [k for k in range(n) if t[k] != window[k]]
         if not diffs or len(diffs) > max_diff:
             continue
-        if any(k not in single or not _homophone(window[k], t[k]) for k in diffs):
+        term = t in targets.programs
+        # A domain term of four characters or more is long enough to be recognised with one character
+        # mistyped inside a word ("智利残疾", "精深残疾"); and a term's homophone may differ in tone
+        # ("特捆户", "残疾征"). A place keeps the strict rule: "离家太远" is not 太原.
+        if any((k not in single and not (term and n >= 4)) or not _homophone(window[k], t[k], tone=not term)
+               or (_common(window[k]) and n < 4) for k in diffs):
             continue
+        if n == 3 and 0 in diffs and t not in targets.program_words:
+            continue  # "及重度", "内低保": a word before a two-character term, not a typo of a longer one
         key = (len(diffs), t not in targets.programs, t)
         if best is None or key < best[0]:
             best = (key, t)

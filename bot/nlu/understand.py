@@ -87,12 +87,16 @@ def understand(text: str, asking: str | None = None, profile: dict | None = None
     if not text or not text.strip():
         return reading
     norm = normalise_text(clip(text))
-    entities = extract(norm, about=reading.asking)
+    entities = _in_reply_to(extract(norm, about=reading.asking), reading.asking, norm)
     _read_entities(reading, norm, entities)
     if reading.asking:
         _read_reply(reading, norm, reading.asking, entities, prefer)
     _read_descriptions(reading, norm)
     _read_places(reading, norm, entities, prefer)
+    if reading.facts.get("employed") is False or any(e["entity"] == "employed" and e["value"] == "false"
+                                                      for e in entities):
+        reading.facts.pop("months_employed", None)  # "干了二十年…在家待着": the months were of a past job
+        reading.inexact.pop("months_employed", None)
     _settle_ranges(reading, {**(profile or {}), **reading.facts}, as_of)
     for fact in list(reading.confirm):
         if fact in reading.facts:  # said plainly elsewhere in the message
@@ -127,18 +131,76 @@ def _hedged(text: str, start: int) -> bool:
     return any(h in before[-6:] for h in lexicon().replies("hedge"))
 
 
+# Facts of one person: in a story about several people, each is read only where it is said of the
+# person the disability facts are about ("我在上海上班，我爸瘫在床上": the work is not his).
+_PERSONAL = ("age", "employed", "months_employed", "has_certificate", "orphan", "in_welfare_institution", "autism")
+_DISABILITY = ("disability_category", "disability_grade", "needs_long_term_care", "autism")
+_OTHER_PEOPLE = re.compile(r"嫂子|儿媳妇?|女婿|弟媳|姐夫|妹夫|侄子|侄女|外甥女?|那口子|(?:孩子|娃)(?:他|的)?(?:爸爸?|妈妈?)|"
+                           r"老板|同事|邻居|朋友|亲戚|老师|医生|别人|人家|我们一家|一家人|全家|我们|俺们|咱们")
+_SELF = re.compile(r"(?<![他她它])(?:我|俺|咱|本人)(?!们|家|这边|那边)")
+
+
+_MALE = re.compile(r"爸|爹|父|公公|爷|姥爷|外公|儿子|哥|弟|老公|丈夫|老头|叔|舅|伯|孙子|侄子|女婿|姐夫|妹夫|小子")
+_FEMALE = re.compile(r"妈|娘|母|婆|奶奶|姥姥|外婆|女儿|闺女|姐|妹|老婆|妻子|媳妇|老太|孙女|侄女|嫂|儿媳|弟媳")
+
+
+def _people(text: str, entities: list[dict]) -> list[tuple[int, int, str]]:
+    """(start, end, who) of every person named: the lexicon's subjects (我爸 -> father), other people
+    (嫂子, 孩子爸爸 -> other:…), the speaker (我, 俺 -> self), and 他/她 as the last person named
+    before them who can be called so (not the speaker; 她 not a man, 他 not a woman)."""
+    out = [(e["start"], e["end"], e["value"]) for e in entities if e["entity"] == "subject" and e["value"] != "self"]
+    for m in _OTHER_PEOPLE.finditer(text):
+        out = [p for p in out if not (p[0] >= m.start() and p[1] <= m.end())]  # 孩子爸爸: not 孩子, 爸爸
+        out.append((m.start(), m.end(), "other:" + m.group()))
+    for m in _SELF.finditer(text):
+        if not any(a <= m.start() < b for a, b, _ in out):
+            out.append((m.start(), m.end(), "self"))
+    out.sort()
+    for m in re.finditer(r"[他她](?!们)", text):
+        if any(a <= m.start() < b for a, b, _ in out):
+            continue
+        unlike = _FEMALE if m.group() == "他" else _MALE
+        earlier = [p for p in out if p[1] <= m.start() and p[2] != "self" and not unlike.search(text[p[0]:p[1]])]
+        if earlier:
+            out.append((m.start(), m.end(), earlier[-1][2]))
+            out.sort()
+    return out
+
+
+def _owner(people: list[tuple[int, int, str]], position: int) -> str | None:
+    before = [who for start, end, who in people if end <= position]
+    return before[-1] if before else None
+
+
+def _main_person(people: list[tuple[int, int, str]], entities: list[dict]) -> str | None:
+    """Who the message is about: the person named last before its first disability fact."""
+    first = min((e["start"] for e in entities if e["entity"] in _DISABILITY), default=None)
+    if first is None:
+        named = [who for _, _, who in people if who != "self" and not who.startswith("other:")]
+        return named[0] if named else None
+    return _owner(people, first)
+
+
 def _read_entities(reading: Reading, text: str, entities: list[dict]) -> None:
     from rules.facts import FACTS, ProfileError
 
+    people = _people(text, entities)
+    main = _main_person(people, entities)
+    if main and not main.startswith("other:"):
+        reading.subject = main
     by_fact: dict[str, list[dict]] = {}
     for e in entities:
+        if e["entity"] in _PERSONAL and people:
+            owner = _owner(people, e["start"])
+            if owner is not None and owner != (main or "self"):
+                continue  # said of someone else in the story
         kind = e["entity"]
         if kind == "program":
             for pid in str(e["value"]).split("+"):
                 if pid not in reading.programs:
                     reading.programs.append(pid)
         elif kind == "subject":
-            reading.subject = e["value"]
+            reading.subject = reading.subject or e["value"]
         elif kind in (NUMBER, MONTHS):
             continue  # a number that says nothing of what it counts: only a reply gives it a meaning
         elif kind == "region":
@@ -146,6 +208,9 @@ def _read_entities(reading: Reading, text: str, entities: list[dict]) -> None:
         elif kind in FACTS:
             by_fact.setdefault(kind, []).append(e)
     for fact, found in by_fact.items():
+        if reading.asking and re.search(r"[他她]", text) and len({e["value"] for e in found}) > 1:
+            # a reply about him or her that also says the speaker's own ("他二十六我都五十多了")
+            found = [e for e in found if _owner(people, e["start"]) != "self"] or found
         chosen = _choose(text, found)
         if chosen is None:
             continue
@@ -179,6 +244,28 @@ def _choose(text: str, found: list[dict]) -> dict | None:
 
 
 # --- a reply to the question asked ---------------------------------------------------------------
+
+_OWN_BUSINESS = re.compile(r"店|生意|买卖|摊|创业|个体|自己干|自己做")
+
+
+def _in_reply_to(entities: list[dict], asking: str | None, text: str) -> list[dict]:
+    """Entities as the question asked makes them: "开了个店" answers why the income rose (exit_cause),
+    not whether the person works; "刚上班" answers how long, not whether."""
+    if asking == "exit_cause":
+        out = []
+        for e in entities:
+            if e["entity"] == "employed" and e["value"] == "true":
+                if not any(o["entity"] == "exit_cause" for o in entities):
+                    said = text[e["start"]:e["end"]]
+                    out.append({**e, "entity": "exit_cause",
+                                "value": "self_employment" if _OWN_BUSINESS.search(said) else "employment"})
+                continue
+            out.append(e)
+        return out
+    if asking in ("months_employed", "months_above_line"):
+        return [e for e in entities if e["entity"] != "employed"]
+    return entities
+
 
 def _clean(text: str) -> str:
     """A reply without the words around its content: punctuation, fillers, trailing particles."""
@@ -244,6 +331,11 @@ def _read_reply(reading: Reading, text: str, fact: str, entities: list[dict], pr
             return
     if fact in reading.facts or fact in reading.confirm or fact in reading.inexact or fact in reading.rejected:
         return
+    if spec.kind in ("bool", "enum"):  # the question's own answer forms first: "没办过也不知道去哪办" is a no
+        value, hedged = _answer_word(spec, clean)
+        if value is not None:
+            (reading.confirm if hedged else reading.facts)[fact] = value
+            return
     # 不知道 before yes/no: "不是很清楚" is not a no
     if any(w in clean for w in lex.replies("dont_know")):
         reading.dont_know = True
@@ -256,12 +348,11 @@ def _read_reply(reading: Reading, text: str, fact: str, entities: list[dict], pr
         return
     if spec.kind == "region":
         return  # _read_places reads a reply to 户籍在哪里 as a place, whatever cue words surround it
-    value, hedged = _answer_word(spec, clean)
-    if value is None and spec.kind == "bool":
-        value, hedged = _yes_no(clean, lex)
-    if value is None:
+    if spec.kind != "bool":
         return
-    (reading.confirm if hedged else reading.facts)[fact] = value
+    value, hedged = _yes_no(clean, lex)
+    if value is not None:
+        (reading.confirm if hedged else reading.facts)[fact] = value
 
 
 def _answer_word(spec, clean: str) -> tuple[Any, bool]:
@@ -281,10 +372,14 @@ def _answer_word(spec, clean: str) -> tuple[Any, bool]:
     for word, value in sorted(words, key=lambda wv: len(wv[0]), reverse=True):
         if bare == word or _first_clause(clean) == word:
             return value, hedged
-    # a longer reply that starts with an answer phrase ("证在家里放着呢"); negative phrases first
+    # a longer reply that starts with an answer phrase ("证在家里放着呢"), or holds one of three
+    # characters or more ("去年就办下来了") not after a negation; negative phrases first
     for v in sorted(spec.values.values(), key=lambda v: v.value is not False):
         for word in sorted(v.answers, key=len, reverse=True):
             if len(word) >= 2 and clean.startswith(word):
+                return v.value, hedged
+            i = clean.find(word)
+            if len(word) >= 3 and i > 0 and not re.search(r"(?:没|不|未|没有|并非|以前|原来|过去|曾经)$", clean[:i]):
                 return v.value, hedged
     return None, False
 
@@ -301,6 +396,11 @@ def _yes_no(clean: str, lex) -> tuple[Any, bool]:
         return False, hedged
     if _made_of(first, lex.replies("affirm")):
         return True, hedged
+    # "可不是嘛早就有了", "没有没有就是智力低": a yes or no of two characters or more, then the rest
+    for kind, value in (("deny", False), ("affirm", True)):
+        for word in sorted(lex.replies(kind), key=len, reverse=True):
+            if len(word) >= 2 and first.startswith(word) and not first.startswith(("有点", "有些", "有时", "没准")):
+                return value, hedged
     return None, False
 
 
@@ -312,6 +412,9 @@ def _read_number(reading: Reading, text: str, fact: str, entities: list[dict]) -
              "months_employed": ("months_employed", "months_above_line", MONTHS, NUMBER),
              "disability_grade": ("disability_grade", NUMBER)}.get(fact, (fact, NUMBER))
     found = [e for e in entities if e["entity"] in kinds]
+    if not found and fact.startswith("months_") and re.match(r"刚(?:刚)?(?:超|上班|上岗|开始|进厂|干)?", _clean(text)):
+        reading.facts[fact] = 0  # "刚上班", "刚超": this month
+        return
     if len({e["value"] for e in found}) != 1:
         return
     raw = found[0]["value"]
@@ -391,6 +494,8 @@ def _read_places(reading: Reading, text: str, entities: list[dict], prefer: tupl
             continue
         if not e.get("reply") or _looks_like_a_place(value):
             reading.places.append(value)
+    if len({code for code, _ in codes}) > 1:
+        codes = _where_registered(text, places, codes)
     found = {code for code, _ in codes}
     if len(found) == 1:
         code, note = codes[-1]
@@ -400,11 +505,28 @@ def _read_places(reading: Reading, text: str, entities: list[dict], prefer: tupl
             reading.facts["region"] = code
         if note:
             reading.notes.append(note)
-    elif len(found) > 1:
-        # two places: a correction ("不是太原，是大同") keeps the last, anything else neither
-        ordered = [c for c, _ in codes]
-        if _CORRECTION.search(text):
-            reading.facts["region"] = ordered[-1]
+
+
+_REGISTERED = re.compile(r"(?:户口|户籍|老家|户口本)(?:还|也|都|是|就)?(?:在|是|落在|属于)?\s*$")
+
+
+def _where_registered(text: str, places: list[dict], codes: list[tuple[str, str | None]]) -> list:
+    """Of several places named: the one the 户口 is in ("在上海打工，户口在灵石"); else, when they lie
+    one inside another ("上海…崇明"), the innermost; else a correction keeps the last ("不是太原，是大
+    同"); else none (the question comes)."""
+    from knowledge.gazetteer import gazetteer
+
+    g = gazetteer()
+    registered = [c for e, c in zip(places, codes) if _REGISTERED.search(text[:e["start"]])]
+    if registered:
+        return registered[-1:]
+    distinct = list(dict.fromkeys(c for c, _ in codes))
+    inner = [c for c in distinct if all(g.contains(o, c) for o in distinct)]
+    if inner:
+        return [next(x for x in codes if x[0] == inner[0])]
+    if _CORRECTION.search(text):
+        return codes[-1:]
+    return []
 
 
 def _looks_like_a_place(words: str) -> bool:
@@ -437,5 +559,5 @@ def _settle_ranges(reading: Reading, profile: dict, as_of: date | None) -> None:
         if fact in reading.facts or high < low or high - low > 40:
             continue
         if same_answers({k: v for k, v in profile.items() if k != fact}, fact, range(low, high + 1), as_of):
-            reading.facts[fact] = (low + high) // 2
+            reading.facts[fact] = low  # any value of the range gives the same answers
             del reading.inexact[fact]
