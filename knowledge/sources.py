@@ -31,7 +31,8 @@ REQUIRED = ("id", "title", "number", "issuer", "issued", "valid_from", "valid_to
 # (see SOURCE_KINDS); in_force_clause: the section whose words set valid_from (本办法自…起施行), which
 # dates a document whose issue date is not known.
 OPTIONAL = ("published", "source_kind", "in_force_clause")
-SOURCE_KINDS = {"official_notice": "官方通知", "portal_qa": "政府网站的问答或解读", "secondary": "转引"}
+SOURCE_KINDS = {"official_notice": "发文机关的正式通知", "portal_qa": "政府网站上的问答或解读",
+                "secondary": "转引，也就是别的网站转载的官方文件"}
 DATES = ("issued", "published", "valid_from", "valid_to")
 
 
