@@ -466,11 +466,27 @@ def not_in_force(program: Program, as_of: date, local: bool = False) -> Outcome:
     outcomes = [r.outcome for r in first.requires] + [c.outcome for c in first.cases]
     outcomes += [first.otherwise] if first.otherwise else []
     head = ("收录的当地规定不适用于您的情况，" if local else "")
+    cites = _in_force_cite(first.doc, first.valid_from) or outcomes[0].cites[:1]
     reason = (f"{head}{program.title}在{zh_date(as_of)}还没有全国统一的规定，"
               f"国家规定从{zh_date(first.valid_from)}起实施。那时当地有没有自己的办法，本系统没有收录，"
               f"所以不能说不符合条件。")
-    return Outcome("refer", reason, outcomes[0].cites[:1], (("in_force_from", first.valid_from.isoformat()),),
+    return Outcome("refer", reason, cites, (("in_force_from", first.valid_from.isoformat()),),
                    NOT_IN_FORCE_ASK, where=f"{program.path.name} (not yet in force)")
+
+
+@lru_cache(maxsize=64)
+def _in_force_cite(doc: str, start: date) -> tuple:
+    """The sentence of a document that sets the day it takes effect (…自2016年1月1日起全面实施), quoted."""
+    from knowledge.sources import load_clauses
+
+    from .model import Cite
+
+    day = f"{start.year}年{start.month}月{start.day}日"
+    for clause in load_clauses():
+        if clause.doc == doc and day in clause.text:
+            sentence = next(s for s in clause.text.split("。") if day in s)
+            return (Cite(doc, clause.section, sentence),)
+    return ()
 
 
 def _not_yet(program: Program, profile: dict, as_of: date) -> Result:
