@@ -16,7 +16,7 @@ from typing import Iterable
 
 from .explain import describe, zh_date
 from .facts import FACTS
-from .model import (NATIONAL, AmountEntry, Atom, Condition, Layer, Op, Outcome, Program, condition_atoms,
+from .model import (NATIONAL, Atom, Condition, Layer, Op, Outcome, Program, condition_atoms,
                     load_programs)
 
 

@@ -175,8 +175,9 @@ def test_the_contract_example_asks_only_what_is_missing(bot):
 def test_a_correction_changes_the_verdict_and_why_quotes_the_source(bot):
     bot.answer("correct", "我爸肢体一级，在太原，能领护理补贴吗", {"needs_long_term_care": "是"})
     replies = bot.say("不对，是三级", "correct")
-    assert replies.verdict("care_subsidy") == "ineligible"
-    assert replies.texts[0].startswith("重度残疾人护理补贴：按规定不符合条件")
+    # grade 3 of any category: 52号 leaves the extension to the place (refer), as for 智力、精神
+    assert replies.verdict("care_subsidy") == "refer"
+    assert replies.texts[0].startswith("重度残疾人护理补贴：要由当地决定")
     why = bot.say("为什么", "correct")
     quote = replies.results[0]["sources"][0]["quote"]
     assert f"“{quote}”" in why.text
