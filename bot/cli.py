@@ -102,7 +102,7 @@ def cmd_lint(args) -> int:
     if problems:
         print(f"{len(problems)} problem(s)", file=sys.stderr)
         return 1
-    print("rules lint: every quote found, no conflicts, no gaps")
+    print("rules lint: every quote found, every rule and amount dated, no conflicts, no gaps")
     return 0
 
 

@@ -51,11 +51,28 @@ def headline(result: dict) -> str:
 
 
 def figures(details: dict) -> list[str]:
+    """The figures of a result in plain sentences: an amount with the day it took effect (or the day of
+    the page that states it) and what kind of page that is; the months of a 渐退期."""
     out = []
     if "amount_yuan_per_month" in details:
-        when = details.get("amount_as_of")
-        out.append(f"标准是每人每月{details['amount_yuan_per_month']}元"
-                   + (f"，这是{zh_date(when)}公布的标准，之后可能调整过。" if when else "。"))
+        out.append(f"标准是每人每月{details['amount_yuan_per_month']}元。")
+    elif details.get("amount_options"):
+        tiers = "，".join(f"{o['label']}的每人每月{o['yuan_per_month']}元" for o in details["amount_options"])
+        out.append(f"标准分档：{tiers}。")
+    elif details.get("amount_rule"):
+        out.append(f"标准：{details['amount_rule']}，具体金额请问当地。")
+    when = details.get("amount_as_of")
+    if when and any(k in details for k in ("amount_yuan_per_month", "amount_options", "amount_rule")):
+        from knowledge.sources import SOURCE_KINDS
+
+        if details.get("amount_date_kind") == "stated_on":
+            dated = f"这是{zh_date(when)}的文件或网页上写的，从哪天起执行没有写明"
+        else:
+            dated = f"这是{zh_date(when)}起执行的"
+        source = details.get("amount_source")
+        kind = SOURCE_KINDS.get(details.get("amount_source_kind"), "")
+        out.append(dated + (f"，出处是{source}" if source else "") + (f"，依据的是{kind}" if kind else "")
+                   + "。之后可能调整过，以当地最新公布的为准。")
     phase = details.get("phase")
     if phase == "full":
         out.append("现在是渐退期的前一阶段，低保待遇不变。")

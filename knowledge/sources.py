@@ -22,9 +22,17 @@ import yaml
 
 SOURCES_DIR = Path(__file__).with_name("sources")
 
-KINDS = {"plan", "national", "local-practice", "local-guide", "news", "amounts", "certificate"}
+# record: a dated fact (an amount, who it is for) that this project wrote down from a secondary source
+# because the official page could not be read; its front matter names the page and what kind it is.
+KINDS = {"plan", "national", "local-practice", "local-guide", "news", "amounts", "certificate", "record"}
 REQUIRED = ("id", "title", "number", "issuer", "issued", "valid_from", "valid_to", "place", "kind",
             "origin", "url", "notes")
+# published: when the page carrying the text is dated; source_kind: what kind of page states the figures
+# (see SOURCE_KINDS); in_force_clause: the section whose words set valid_from (本办法自…起施行), which
+# dates a document whose issue date is not known.
+OPTIONAL = ("published", "source_kind", "in_force_clause")
+SOURCE_KINDS = {"official_notice": "发文机关的正式通知", "portal_qa": "政府网站上的问答或解读",
+                "secondary": "转引，也就是别的网站转载的官方文件"}
 DATES = ("issued", "published", "valid_from", "valid_to")
 
 
@@ -43,12 +51,19 @@ class Document:
     origin: str
     url: str | None
     notes: str | None
+    source_kind: str | None = None
+    in_force_clause: str | None = None
 
     def expired(self, as_of: date) -> bool:
         return self.valid_to is not None and self.valid_to < as_of
 
     def citation(self) -> str:
         return f"{self.title}（{self.number}）" if self.number else self.title
+
+    def dated(self) -> date | None:
+        """The earliest day the document is known to have existed: its issue date, else the date of the
+        page that carries it. None when neither is known."""
+        return self.issued or self.published
 
 
 @dataclass(frozen=True)
@@ -118,7 +133,7 @@ def _document(path: Path, meta: dict) -> Document:
     missing = [k for k in REQUIRED if k not in meta]
     if missing:
         _fail(path, 1, f"front matter lacks {', '.join(missing)}")
-    unknown = set(meta) - set(REQUIRED) - {"published"}
+    unknown = set(meta) - set(REQUIRED) - set(OPTIONAL)
     if unknown:
         _fail(path, 1, f"unknown front-matter keys {sorted(unknown)}")
     if meta["id"] != path.stem:
@@ -130,6 +145,10 @@ def _document(path: Path, meta: dict) -> Document:
         _fail(path, 1, f'place must be a quoted 6-digit code such as "140000", got {meta["place"]!r}')
     if meta["kind"] not in KINDS:
         _fail(path, 1, f"kind {meta['kind']!r} is not one of {sorted(KINDS)}")
+    if meta.get("source_kind") is not None and meta["source_kind"] not in SOURCE_KINDS:
+        _fail(path, 1, f"source_kind {meta['source_kind']!r} is not one of {sorted(SOURCE_KINDS)}")
+    if meta["kind"] == "record" and not (meta.get("source_kind") and meta["url"]):
+        _fail(path, 1, "a record names the page it rests on: it needs url and source_kind")
     for key in ("title", "origin"):
         if not isinstance(meta[key], str) or not meta[key].strip():
             _fail(path, 1, f"{key} must be non-empty text")

@@ -61,22 +61,33 @@ class Item:
 ALWAYS = Op("all", ())
 
 
-def stack(program: Program, region: str | None, as_of: date) -> list[Layer]:
-    """The layers that speak for a place on a date, most specific place first.
-
-    At each place the layer in force on the date wins; where none is in force, the latest one that
-    has ended still answers (its verdicts are then flagged expired)."""
+def _chain(region: str | None) -> list[str]:
     from knowledge.gazetteer import gazetteer
 
-    chain = gazetteer().chain(region) if region else [NATIONAL]
+    return gazetteer().chain(region) if region else [NATIONAL]
+
+
+def stack(program: Program, region: str | None, as_of: date) -> list[Layer]:
+    """The layers that speak for a place on a date, most specific place first: at each place of the
+    region's chain (district, city, province, national), the layer in force on the date
+    (valid_from <= as_of <= valid_to), if any. A layer whose period has ended never decides, so an
+    expired local plan cannot outrank a national text still in force; see `history`."""
     out = []
-    for code in chain:
+    for code in _chain(region):
+        current = [layer for layer in program.layers if layer.place == code and layer.current(as_of)]
+        if current:  # lint allows one decisive layer per place and date
+            out.append(max(current, key=lambda layer: (layer.decisive, layer.valid_from or date.min)))
+    return out
+
+
+def history(program: Program, region: str | None, as_of: date) -> list[Layer]:
+    """Places of the chain with no layer in force: the latest layer there that has ended. What it said
+    is told beside the answer as history; it never decides."""
+    out = []
+    for code in _chain(region):
         here = [layer for layer in program.layers if layer.place == code and layer.starts_by(as_of)]
-        if not here:
-            continue
-        current = [layer for layer in here if layer.current(as_of)]
-        pool = current or here
-        out.append(max(pool, key=lambda layer: (layer.valid_to or date.max, layer.valid_from or date.min)))
+        if here and not any(layer.current(as_of) for layer in here):
+            out.append(max(here, key=lambda layer: layer.valid_to or date.max))
     return out
 
 
@@ -94,8 +105,8 @@ def decision_list(layers: list[Layer], as_of: date, program: Program | None = No
     fallback = next((layer for layer in layers if layer.otherwise), None)
     if fallback:
         items.append(Item(ALWAYS, fallback.otherwise, fallback, "otherwise"))
-    elif layers and program:  # only a local rule is in force yet: outside its cases, nothing applies
-        items.append(Item(ALWAYS, not_in_force(program, as_of), layers[-1], "not_in_force"))
+    elif layers and program:  # only a local rule is in force yet: outside its cases, refer (not a no)
+        items.append(Item(ALWAYS, not_in_force(program, as_of, local=True), layers[-1], "not_in_force"))
     guards = [Item(c.when, c.outcome, layer, "unless", c.unknown_note)
               for layer in layers for c in in_force(layer.unless)]
     return items, guards
@@ -201,7 +212,7 @@ def evaluate(profile: dict, programs: Iterable[str] | None = None, as_of: date |
 
 def evaluate_program(program: Program, profile: dict, as_of: date) -> Result:
     if not _stack(program, profile.get("region"), as_of):
-        return _not_yet(program, as_of)
+        return _not_yet(program, profile, as_of)
     outcome = _possible(program, profile, as_of)
     verdicts = {b.item.outcome.verdict for b in outcome.branches}
     if len(verdicts) == 1:
@@ -344,12 +355,8 @@ def _settled(program: Program, profile: dict, as_of: date, possible: Possible) -
     reasons = [outcome.reason]
     if decided_by:
         reasons.append("您的情况：" + "，".join(describe(f, profile[f]) for f in decided_by) + "。")
-    status = "current"
-    if layer.valid_to and layer.valid_to < as_of:
-        status = "expired"
-        doc = _documents()[layer.doc]
-        reasons.append(f"这个结论依据的{doc.citation()}适用期到{zh_date(layer.valid_to)}已经结束，"
-                       f"目前没有收录新的规定，所以按这份最近的规定回答，请向当地核实是否已有新政策。")
+    # expired layers never decide (see stack), so a verdict always rests on a text in force
+    status = "expired" if layer.ended(as_of) else "current"
     if outcome.verdict == "refer" and outcome.ask:
         reasons.append(f"请向{outcome.ask}询问。")
     reasons += first.caveats
@@ -357,29 +364,138 @@ def _settled(program: Program, profile: dict, as_of: date, possible: Possible) -
     for note in _notes(possible.layers, outcome.verdict):
         reasons.append(note.text)
         sources += [_source(c) for c in note.cites if _source(c) not in sources]
+    told, told_sources = _history(program, profile, as_of, outcome.verdict)
+    reasons += told
+    sources += [s for s in told_sources if s not in sources]
     details = {k: v for k, v in outcome.figures(profile).items() if v is not None}
-    if outcome.verdict in ("eligible", "refer") and program.apply:
-        details["apply"] = program.apply
-        sources += [_source(c) for c in program.apply_cites if _source(c) not in sources]
+    if outcome.verdict in ("eligible", "refer"):
+        amount, cite = _amount(program, profile, as_of)
+        details.update(amount)
+        if cite and _source(cite) not in sources:
+            sources.append(_source(cite))
+        apply_layer = next((lr for lr in possible.layers if lr.apply), None)
+        apply, apply_cites = ((apply_layer.apply, apply_layer.apply_cites) if apply_layer
+                              else (program.apply, program.apply_cites))
+        if apply:
+            details["apply"] = apply
+            sources += [_source(c) for c in apply_cites if _source(c) not in sources]
     return Result(program.id, outcome.verdict, [], reasons, sources, status, details)
 
 
-def not_in_force(program: Program, as_of: date) -> Outcome:
-    """The outcome for a date before the national rule of a programme was in force."""
+# --- history: what an ended layer said -----------------------------------------------------------
+
+def _history(program: Program, profile: dict, as_of: date, verdict: str) -> tuple[list[str], list[dict]]:
+    """Sentences about rules that have ended at the person's places, and their quotes: the case of an
+    ended layer that surely fits the person (what the old plan would have answered). They never decide.
+    An ended plan's notes (its targets and commitments) are not repeated once it has ended."""
+    reasons: list[str] = []
+    sources: list[dict] = []
+    for layer in history(program, profile.get("region"), as_of):
+        if any(evaluate_condition(r.condition, profile)[0] is False for r in layer.requires):
+            continue  # that rule was never about them
+        case = next((c for c in layer.cases if evaluate_condition(c.when, profile)[0] is True), None)
+        if case is None:
+            continue
+        doc = _documents()[layer.doc]
+        reasons.append(f"{doc.citation()}的适用期到{zh_date(layer.valid_to)}已经结束，上面按现在仍然有效的规定回答。"
+                       f"这份规定当时是这样说的：{case.outcome.reason}")
+        sources += [_source(c) for c in case.outcome.cites if _source(c) not in sources]
+    return reasons, sources
+
+
+# --- amounts -----------------------------------------------------------------------------------
+
+def _amount_entry(program: Program, region: str | None, as_of: date, profile: dict):
+    """(entry, figure) for the most specific place with an entry in force whose figure fits the person;
+    (None, None) when the place is unknown, nothing is recorded, or an unknown fact leaves it open."""
+    if not region:
+        return None, None
+    for code in _chain(region):
+        here = [e for e in program.amounts if e.place == code and e.current(as_of)]
+        if not here:
+            continue
+        entry = max(here, key=lambda e: e.valid_from)
+        for figure in entry.figures:
+            value, _ = evaluate_condition(figure.when, profile)
+            if value is None:
+                return None, None  # an earlier figure might be theirs: say nothing rather than guess
+            if value:
+                return entry, figure
+    return None, None
+
+
+def _amount(program: Program, profile: dict, as_of: date) -> tuple[dict, object]:
+    entry, figure = _amount_entry(program, profile.get("region"), as_of, profile)
+    if entry is None:
+        return {}, None
+    doc = _documents()[entry.doc]
+    out: dict = {}
+    if figure.yuan is not None:
+        out["amount_yuan_per_month"] = figure.yuan
+    elif figure.options:
+        out["amount_options"] = [{"label": label, "yuan_per_month": yuan} for label, yuan in figure.options]
+    else:
+        out["amount_rule"] = figure.rule
+    out.update({"amount_as_of": entry.valid_from.isoformat(), "amount_date_kind": entry.date_kind,
+                "amount_place": entry.place, "amount_source": doc.citation(),
+                "amount_source_kind": doc.source_kind or "official_notice", "amount_url": doc.url})
+    return out, figure.cite
+
+
+def amount_for(program_id: str, profile: dict, as_of: date | None = None) -> dict:
+    """The amount recorded for a person's place, programme, grade (and the other facts a figure turns
+    on) and date, as the `amount_*` details of a result: {} when the place is unknown, nothing is
+    recorded there, or a fact it turns on is unknown. It says nothing about whether they qualify."""
+    catalogue = load_programs()
+    if program_id not in catalogue:
+        raise UnknownProgram(f"unknown programme {program_id!r}; allowed: {', '.join(catalogue)}")
+    return _amount(catalogue[program_id], profile, as_of or date.today())[0]
+
+
+NOT_IN_FORCE_ASK = "户籍所在地的县级民政部门、残联或乡镇人民政府（街道办事处）"
+
+
+def not_in_force(program: Program, as_of: date, local: bool = False) -> Outcome:
+    """The outcome for a date before the national rule of a programme was in force: refer, never no.
+
+    No rule recorded is not a rule that says no: a place may have had its own scheme before the
+    national one (judgement call, written beside each programme's first national layer). `local` is
+    set when a local rule is in force but does not fit the person."""
     first = min((layer for layer in program.layers if layer.place == NATIONAL),
                 key=lambda layer: layer.valid_from or date.min)
     outcomes = [r.outcome for r in first.requires] + [c.outcome for c in first.cases]
     outcomes += [first.otherwise] if first.otherwise else []
-    reason = (f"{program.title}在{zh_date(as_of)}还没有全国统一的规定，"
-              f"国家规定从{zh_date(first.valid_from)}起实施。")
-    return Outcome("ineligible", reason, outcomes[0].cites[:1], (("in_force_from", first.valid_from.isoformat()),),
-                   where=f"{program.path.name} (not yet in force)")
+    head = ("收录的当地规定不适用于您的情况，" if local else "")
+    cites = _in_force_cite(first.doc, first.valid_from) or outcomes[0].cites[:1]
+    reason = (f"{head}{program.title}在{zh_date(as_of)}还没有全国统一的规定，"
+              f"国家规定从{zh_date(first.valid_from)}起实施。那时当地有没有自己的办法，本系统没有收录，"
+              f"所以不能说不符合条件。")
+    return Outcome("refer", reason, cites, (("in_force_from", first.valid_from.isoformat()),),
+                   NOT_IN_FORCE_ASK, where=f"{program.path.name} (not yet in force)")
 
 
-def _not_yet(program: Program, as_of: date) -> Result:
-    """A date before the programme existed anywhere: nobody could get it then."""
+@lru_cache(maxsize=64)
+def _in_force_cite(doc: str, start: date) -> tuple:
+    """The sentence of a document that sets the day it takes effect (…自2016年1月1日起全面实施), quoted."""
+    from knowledge.sources import load_clauses
+
+    from .model import Cite
+
+    day = f"{start.year}年{start.month}月{start.day}日"
+    for clause in load_clauses():
+        if clause.doc == doc and day in clause.text:
+            sentence = next(s for s in clause.text.split("。") if day in s)
+            return (Cite(doc, clause.section, sentence),)
+    return ()
+
+
+def _not_yet(program: Program, profile: dict, as_of: date) -> Result:
+    """A date before the programme's national rule and with no local rule in force: refer."""
     outcome = not_in_force(program, as_of)
-    return Result(program.id, "ineligible", [], [outcome.reason], [_source(c) for c in outcome.cites], "current",
+    reasons = [outcome.reason, f"请向{outcome.ask}询问。"]
+    sources = [_source(c) for c in outcome.cites]
+    told, told_sources = _history(program, profile, as_of, outcome.verdict)
+    return Result(program.id, "refer", [], reasons + told, sources + told_sources, "current",
                   outcome.figures({}))
 
 
@@ -403,9 +519,15 @@ def _need_info(program: Program, profile: dict, as_of: date, possible: Possible,
             src = _source(cite)
             if src not in sources:
                 sources.append(src)
-    expired = any(b.item.layer.valid_to and b.item.layer.valid_to < as_of for b in possible.branches)
-    return Result(program.id, "need_info", missing, reasons, sources[:4],
-                  "expired" if expired else "current", {}, scores)
+    sources = sources[:4]
+    for note in _notes(possible.layers, "need_info"):
+        reasons.append(note.text)
+        sources += [_source(c) for c in note.cites if _source(c) not in sources]
+    # the figure, when the facts it turns on are known: "how much" can be answered before "whether"
+    details, _ = _amount(program, profile, as_of)
+    expired = any(b.item.layer.ended(as_of) for b in possible.branches)
+    return Result(program.id, "need_info", missing, reasons, sources,
+                  "expired" if expired else "current", details, scores)
 
 
 ADULT_AGES = (18, 40, 60, 90)

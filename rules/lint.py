@@ -1,9 +1,15 @@
 """`zhucan rules lint`: the checks a reviewer would otherwise do by hand.
 
 - every quote really occurs in the clause it cites (the government's words, not ours);
+- no layer starts before its document was issued, and no quote is shown on a date before the document
+  it comes from existed (a document with no known date may only add notes, unless its own words set the
+  day it takes effect: `in_force_clause`);
 - no two layers decide the same programme for the same place on the same date;
 - no place or date where a programme is in force is left without a verdict (each stack ends in an
   `otherwise`, from the programme's first date on);
+- every amount has a date and a provenance: it sits under `amounts:` (never in an outcome's details),
+  with the day it took effect or was stated, and a document that gives the page's address and what kind
+  of page it is;
 - the lexicon's words for programmes name programmes that exist, and every programme has words.
 """
 from __future__ import annotations
@@ -55,6 +61,92 @@ def _all_cites(program: Program):
         for note in layer.notes:
             for cite in note.cites:
                 yield cite, f"{layer.where} note"
+        for cite in layer.apply_cites:
+            yield cite, f"{layer.where} apply"
+
+
+def _zh(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def _dated(doc) -> tuple[date | None, str]:
+    """The earliest day a document is known to exist, and how that is known."""
+    if doc.dated():
+        return doc.dated(), "issued" if doc.issued else "published"
+    if doc.in_force_clause and doc.valid_from:
+        return doc.valid_from, f"its {doc.in_force_clause}"
+    return None, ""
+
+
+def check_dates(program: Program) -> list[Problem]:
+    """No layer before its document; no quote before its document; documents that date themselves."""
+    from knowledge.sources import find_clauses, load_documents
+
+    documents = load_documents()
+    problems = []
+    for doc in {layer.doc for layer in program.layers}:
+        d = documents[doc]
+        if d.in_force_clause and not d.dated():
+            clauses = find_clauses(doc, d.in_force_clause)
+            if not d.valid_from or not any(_zh(d.valid_from) in c.text for c in clauses):
+                problems.append(Problem(program.path.name, f"{doc}: {d.in_force_clause} does not say it takes "
+                                                           f"effect on {d.valid_from}"))
+    for layer in program.layers:
+        start = layer.valid_from
+        own, how = _dated(documents[layer.doc])
+        if start is None and layer.decisive:
+            problems.append(Problem(layer.where, f"a layer that decides needs a start date ({layer.doc} gives "
+                                                 f"none): set valid_from"))
+            continue
+        if own is None:
+            if layer.decisive:
+                problems.append(Problem(layer.where, f"{layer.doc} has no issue or publication date: it may "
+                                                     f"add notes but not decide"))
+        elif start and start < own:
+            problems.append(Problem(layer.where, f"starts {start}, before {layer.doc} existed ({how} {own})"))
+        shown = [(o.cites, o.where, None) for o in
+                 [r.outcome for r in layer.requires] + [layer.otherwise] * bool(layer.otherwise)]
+        shown += [(c.outcome.cites, c.outcome.where, c.since) for c in layer.unless + layer.cases]
+        shown += [(n.cites, f"{layer.where} note", None) for n in layer.notes]
+        shown += [(layer.apply_cites, f"{layer.where} apply", None)]
+        for cites, where, since in shown:
+            first = max(d for d in (start, since) if d) if (start or since) else None
+            for cite in cites:
+                when, how = _dated(documents[cite.doc])
+                if first and when and first < when:
+                    problems.append(Problem(where, f"quotes {cite.doc} from {first}, before it existed "
+                                                   f"({how} {when})"))
+    return problems
+
+
+def check_amounts(program: Program) -> list[Problem]:
+    """Every amount has a date, a document with the page's address and kind, and its own words."""
+    from knowledge.sources import load_documents
+
+    documents = load_documents()
+    problems = []
+    for layer in program.layers:
+        outcomes = [r.outcome for r in layer.requires] + [c.outcome for c in layer.unless + layer.cases]
+        for outcome in outcomes + [layer.otherwise] * bool(layer.otherwise):
+            keys = [k for k, _ in outcome.details if k.startswith("amount")]
+            if keys:
+                problems.append(Problem(outcome.where, f"an amount ({', '.join(keys)}) belongs under `amounts:`, "
+                                                       f"with its date and its page"))
+    seen = set()
+    for entry in program.amounts:
+        doc = documents[entry.doc]
+        if not doc.url or not doc.source_kind:
+            problems.append(Problem(entry.where, f"{entry.doc} must give the page's url and its source_kind "
+                                                 f"(official_notice, portal_qa or secondary)"))
+        if (entry.place, entry.valid_from) in seen:
+            problems.append(Problem(entry.where, f"two amount entries for place {entry.place} from {entry.valid_from}"))
+        seen.add((entry.place, entry.valid_from))
+        if entry.valid_to and entry.valid_to < entry.valid_from:
+            problems.append(Problem(entry.where, "ends before it starts"))
+        for figure in entry.figures:
+            if (p := check_cite(figure.cite, figure.where)):
+                problems.append(p)
+    return problems
 
 
 def _overlap(a, b) -> bool:
@@ -67,8 +159,8 @@ def check_program(program: Program, today: date | None = None) -> list[Problem]:
     from rules.engine import decision_list, stack
 
     problems = [p for cite, where in _all_cites(program) if (p := check_cite(cite, where))]
-    decisive = [layer for layer in program.layers if layer.requires or layer.unless or layer.cases
-                or layer.otherwise]
+    problems += check_dates(program) + check_amounts(program)
+    decisive = [layer for layer in program.layers if layer.decisive]
     for i, a in enumerate(decisive):
         for b in decisive[i + 1:]:
             if a.place == b.place and _overlap(a, b):

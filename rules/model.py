@@ -1,14 +1,25 @@
 """The rule base as data: one YAML file per programme under rules/programs/.
 
 A programme file holds layers. A layer is what one document says about the programme for one place
-(national, province, city or district) over the document's period. For a person, the layers of every
-place that contains them are stacked, the most specific first, and read as one decision list:
+(national, province, city or district) over a period that starts no earlier than the day the document
+was issued (`zhucan rules lint` checks it). For a person on a date, the layers in force on that date at
+every place that contains them are stacked, the most specific first, and read as one decision list:
 
     requires   every layer's hard conditions (a false one: ineligible, with its reason)
     cases      the most specific layer's cases first, then its parent's, ...
     otherwise  the most specific layer's fallback
     unless     every layer's exceptions, read only after a grant (eligible or refer): they can take
                a grant away (特困供养 → refer), never give one, so nobody is asked about them in vain
+
+A layer whose period has ended never decides: an expired plan cannot outrank a text still in force.
+What it said is told as history beside the answer. Before any layer is in force (a date before the
+national rule existed) the answer is refer: "no rule recorded yet" is not "no".
+
+Amounts are kept apart from who qualifies, under `amounts:` in the programme file: each entry is what
+one document says a place pays from a date (the day the figure took effect, or the day of the page that
+states it when that is not said), figure by figure, each with its own condition and quote. For a person
+the most specific place with an entry in force whose figure fits them gives the amount; it is told with
+its date, its page and what kind of page that is (official notice, a government portal's Q&A, or 转引).
 
 Conditions are small mappings that read like the source:
     {household: dibao}                      equal
@@ -207,12 +218,51 @@ class Layer:
     otherwise: Outcome | None = None
     notes: tuple[Note, ...] = ()
     where: str = ""
+    apply: str | None = None  # how to apply while this layer is in force (else the programme's)
+    apply_cites: tuple[Cite, ...] = ()
 
     def starts_by(self, as_of: date) -> bool:
         return self.valid_from is None or self.valid_from <= as_of
 
     def current(self, as_of: date) -> bool:
         return self.starts_by(as_of) and (self.valid_to is None or as_of <= self.valid_to)
+
+    def ended(self, as_of: date) -> bool:
+        return self.valid_to is not None and self.valid_to < as_of
+
+    @property
+    def decisive(self) -> bool:
+        return bool(self.requires or self.unless or self.cases or self.otherwise)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One amount a place pays, for the people its condition fits: a sum, tiers, or a rule."""
+    when: Condition
+    cite: Cite
+    yuan: int | float | None = None
+    options: tuple[tuple[str, int | float], ...] = ()  # ((label, yuan), ...) when it depends on a tier
+    rule: str | None = None  # "当地低保标准的30%" when the source gives a rule, not a sum
+    where: str = ""
+
+
+DATE_KINDS = ("took_effect", "stated_on")
+
+
+@dataclass(frozen=True)
+class AmountEntry:
+    """What one document says a place pays, from a date: the day the figures took effect
+    (took_effect) or, when that is not said, the day of the page that states them (stated_on)."""
+    place: str
+    doc: str
+    valid_from: date
+    date_kind: str
+    figures: tuple[Figure, ...]
+    valid_to: date | None = None
+    where: str = ""
+
+    def current(self, as_of: date) -> bool:
+        return self.valid_from <= as_of and (self.valid_to is None or as_of <= self.valid_to)
 
 
 @dataclass(frozen=True)
@@ -223,6 +273,7 @@ class Program:
     apply_cites: tuple[Cite, ...]
     layers: tuple[Layer, ...]
     path: Path = field(compare=False, default=Path())
+    amounts: tuple[AmountEntry, ...] = ()
     # When a person names no programme, this one is asked about only once this condition is true (低保
     # 渐退期 only where someone works or the income rose); None: always. Its verdict is still given.
     ask_when: Condition | None = None
@@ -230,7 +281,11 @@ class Program:
 
 
 KEYS = {
-    "layer": {"place", "doc", "valid_from", "valid_to", "requires", "unless", "cases", "otherwise", "notes"},
+    "program": {"program", "title", "short_title", "ask_when", "apply", "apply_cite", "layers", "amounts"},
+    "layer": {"place", "doc", "valid_from", "valid_to", "requires", "unless", "cases", "otherwise", "notes",
+              "apply", "apply_cite"},
+    "amount": {"place", "doc", "from", "to", "date_kind", "figures"},
+    "figure": {"when", "yuan", "options", "rule", "section", "quote"},
     "requires": {"if", "else", "cite"},
     "case": {"when", "verdict", "reason", "cite", "details", "ask", "since", "unknown_note"},
     "otherwise": {"verdict", "reason", "cite", "details", "ask"},
@@ -298,6 +353,7 @@ def load_program(path: Path, documents: dict | None = None) -> Program:
         raise RuleError(f"{path.name}: not valid YAML: {err}") from err
     if not isinstance(raw, dict) or "program" not in raw or "layers" not in raw:
         raise RuleError(f"{path.name}: needs 'program' and 'layers'")
+    _keys(raw, "program", path.name)
     pid = raw["program"]
     if documents is None:
         from knowledge.sources import load_documents
@@ -330,11 +386,49 @@ def load_program(path: Path, documents: dict | None = None) -> Program:
                              tuple(n.get("shown_with") or VERDICTS))
                         for j, n in enumerate(lr.get("notes") or [])),
             where=where,
+            apply=(lr.get("apply") or "").strip() or None,
+            apply_cites=_cites(lr.get("apply_cite"), f"{where} apply"),
         ))
+    amounts = tuple(_amount(a, f"{path.name} amount {i + 1}", documents)
+                    for i, a in enumerate(raw.get("amounts") or []))
     return Program(pid, raw.get("title", pid), raw.get("apply"),
-                   _cites(raw.get("apply_cite"), f"{path.name} apply"), tuple(layers), path,
+                   _cites(raw.get("apply_cite"), f"{path.name} apply"), tuple(layers), path, amounts,
                    parse_condition(raw["ask_when"], f"{path.name} ask_when") if raw.get("ask_when") else None,
                    str(raw.get("short_title") or raw.get("title", pid)))
+
+
+def _amount(raw: Any, where: str, documents: dict) -> AmountEntry:
+    _keys(raw, "amount", where)
+    doc = raw.get("doc")
+    if doc not in documents:
+        raise RuleError(f"{where}: unknown document {doc!r}")
+    start = _date(raw.get("from"), where)
+    if start is None:
+        raise RuleError(f"{where}: an amount needs 'from', the date it took effect or was stated")
+    if raw.get("date_kind") not in DATE_KINDS:
+        raise RuleError(f"{where}: date_kind must be one of {', '.join(DATE_KINDS)}, got {raw.get('date_kind')!r}")
+    figures = []
+    for j, f in enumerate(raw.get("figures") or []):
+        fw = f"{where} figure {j + 1}"
+        _keys(f, "figure", fw)
+        given = [k for k in ("yuan", "options", "rule") if f.get(k) is not None]
+        if len(given) != 1:
+            raise RuleError(f"{fw}: give exactly one of yuan, options or rule")
+        if not f.get("section") or not f.get("quote"):
+            raise RuleError(f"{fw}: a figure quotes its document: section and quote")
+        options = []
+        for o in f.get("options") or []:
+            if not isinstance(o, dict) or set(o) != {"label", "yuan"}:
+                raise RuleError(f"{fw}: each option is {{label, yuan}}")
+            options.append((str(o["label"]), o["yuan"]))
+        figures.append(Figure(parse_condition(f["when"], fw) if f.get("when") else Op("all", ()),
+                              Cite(doc, str(f["section"]), str(f["quote"])), f.get("yuan"), tuple(options),
+                              f.get("rule"), fw))
+    if not figures:
+        raise RuleError(f"{where}: an amount entry needs figures")
+    place = str(raw.get("place", documents[doc].place))
+    return AmountEntry(NATIONAL if place == "national" else place, doc, start, raw["date_kind"], tuple(figures),
+                       _date(raw.get("to"), where), where)
 
 
 def _case(raw: dict, where: str) -> Case:

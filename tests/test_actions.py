@@ -410,13 +410,13 @@ def test_an_unchanged_verdict_is_said_in_one_sentence():
     assert texts(again)[0] == texts(first)[0] + "这些结论和刚才一样。要再听理由和依据，请说：为什么。"
     payloads = [m["custom"] for m in first + again if m.get("custom")]
     assert payloads[0] == payloads[1]  # the payload is complete every time
-    _, changed = verdicts({**slots, "disability_grade": 3, "last_results": slot_events(events)["last_results"]})
+    _, changed = verdicts({**slots, "needs_long_term_care": False, "last_results": slot_events(events)["last_results"]})
     assert "结论和刚才一样" not in changed[0]["text"] and "不符合" in changed[0]["text"]
 
 
 def test_an_expired_plan_is_said_and_where_to_apply():
     slots = {"region": "呼兰", "household": "dibao", "employed": True, "months_employed": 5,
-             "programs": ["dibao_gradual_exit"]}
+             "income_above_line": True, "exit_cause": "employment", "programs": ["dibao_gradual_exit"]}
     _, messages = verdicts(slots)
     said = "".join(texts(messages))
     assert "已经结束" in said  # the date caveat

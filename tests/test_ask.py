@@ -18,7 +18,7 @@ def q(fact: str, again: bool = False) -> str:
 
 
 def test_asks_only_what_the_programme_needs_then_answers():
-    said = ask("有\n一级\n是\n", ["care_subsidy"])
+    said = ask("有\n是\n一级\n", ["care_subsidy"])
     assert said.count(q("needs_long_term_care")) == 1
     # every place answers a first-grade, cared-for holder alike: where they live is not asked
     for fact in ("region", "household", "age"):
@@ -27,7 +27,7 @@ def test_asks_only_what_the_programme_needs_then_answers():
 
 
 def test_replies_in_peoples_own_words():
-    said = ask("证在家里放着呢\n一级\n得有人伺候\n", ["care_subsidy"])
+    said = ask("证在家里放着呢\n得有人伺候\n一级\n", ["care_subsidy"])
     assert "按规定能领：护理补贴" in said
 
 

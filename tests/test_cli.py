@@ -50,6 +50,38 @@ def test_options_in_chinese_and_human_mode(capsys):
     assert not any(ch in text for ch in "*#|`<>")  # plain text: nothing a screen reader stumbles on
 
 
+def test_check_gives_the_amount_of_the_date_with_its_page(tmp_path, capsys):
+    """Issue 9: the same person on two dates gets what was true on each, in JSON and in words."""
+    profile = tmp_path / "p.json"
+    profile.write_text(json.dumps({"region": "崇明", "disability_category": "physical", "disability_grade": 1,
+                                   "has_certificate": True, "needs_long_term_care": True, "household": "dibao"},
+                                  ensure_ascii=False))
+    out = run("check", "--json", "--as-of", "2026-11-27", "--program", "care_subsidy", str(profile))
+    (result,) = json.loads(out.stdout)["results"]
+    assert result["details"]["amount_yuan_per_month"] == 350 and result["details"]["amount_as_of"] == "2025-07-01"
+    assert result["details"]["amount_source_kind"] == "portal_qa" and result["details"]["amount_url"]
+    assert main(["check", "--as-of", "2026-11-27", "--program", "care_subsidy", str(profile)]) == 0
+    text = capsys.readouterr().out
+    assert "每人每月350元" in text and "2025年7月1日起执行" in text and "政府网站上的问答或解读" in text
+    assert main(["check", "--as-of", "2023-06-01", "--program", "care_subsidy", str(profile)]) == 0
+    text = capsys.readouterr().out
+    assert "每人每月300元" in text and "2021年12月27日" in text and "从哪天起执行没有写明" in text
+
+
+def test_check_cites_the_2026_law_where_it_applies(tmp_path):
+    profile = tmp_path / "p.json"
+    profile.write_text(json.dumps({"region": "太原", "disability_grade": 1, "has_certificate": True,
+                                   "household": "low_income", "disability_category": "physical"}), encoding="utf-8")
+    law = "national-2026-social-assistance-law"
+    after = json.loads(run("check", "--json", "--as-of", "2026-11-27", "--program", "dibao_individual",
+                           str(profile)).stdout)["results"][0]
+    assert after["verdict"] == "eligible" and law in [s["doc"] for s in after["sources"]]
+    assert "居住证" in after["details"]["apply"] and "热线" in after["details"]["apply"]
+    before = json.loads(run("check", "--json", "--as-of", "2023-06-01", "--program", "dibao_individual",
+                            str(profile)).stdout)["results"][0]
+    assert before["verdict"] == "eligible" and law not in [s["doc"] for s in before["sources"]]
+
+
 @pytest.mark.parametrize("profile, key", [
     ('{"colour": "red"}', "colour"),
     ('{"disability_grade": 7}', "disability_grade"),

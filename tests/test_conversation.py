@@ -176,8 +176,10 @@ def test_the_contract_example_asks_only_what_is_missing(bot):
 def test_a_correction_changes_the_verdict_and_why_quotes_the_source(bot):
     bot.answer("correct", "我爸肢体一级，在太原，能领护理补贴吗", {"needs_long_term_care": "是"})
     replies = bot.say("不对，是三级", "correct")
-    assert replies.verdict("care_subsidy") == "ineligible"
-    assert replies.texts[0].startswith("按规定都不符合条件")
+    # grade 3 of any category: 52号 leaves the extension to the place (refer), as for 智力、精神
+    assert replies.verdict("care_subsidy") == "refer"
+    assert replies.texts[0].startswith("要问当地：护理补贴")
+    assert replies.texts[1].startswith("重度残疾人护理补贴：要由当地决定")
     why = bot.say("为什么", "correct")
     quote = replies.results[0]["sources"][0]["quote"]
     assert f"“{quote}”" in why.text
@@ -213,18 +215,18 @@ def test_care_subsidy_in_shanghai_reaches_grade_3_intellectual(bot):
     replies = bot.answer("shanghai", "我儿子智力三级，有残疾证，户口在崇明，能领护理补贴吗",
                          {"needs_long_term_care": "是", "household": "都不是"})
     assert replies.verdict("care_subsidy") == "eligible"
-    assert replies.results[0]["details"]["amount_yuan_per_month"] == 150
-    assert "150元" in replies.text
+    assert replies.results[0]["details"]["amount_yuan_per_month"] == 180  # from 2025-07-01
+    assert "180元" in replies.text
 
 
-def test_gradual_exit_in_shanxi_says_how_many_months_are_left(bot):
+def test_gradual_exit_in_shanxi_after_its_plan_ended_answers_from_the_national_rule(bot):
+    # Shanxi's fixed 6 months ended with its plan (2025-12-31): today the national 83号 decides (refer,
+    # 原则上不超过6个月) and the old rule is told as history, with the rights of the 2026 law
     replies = bot.answer("exit", "我家是低保户，在太原，收入超过低保标准了，渐退期还能有吗",
                          {"exit_cause": "就业", "income_above_line": "是", "months_above_line": "4个月",
                           "household": "低保家庭", "employed": "有"})
-    assert "months_above_line" in replies.asked  # a bare "4个月" answers the question asked
-    assert replies.verdict("dibao_gradual_exit") == "eligible"
-    assert replies.results[0]["details"]["months_left"] == 2
-    assert "还剩2个月" in replies.text
+    assert replies.verdict("dibao_gradual_exit") == "refer"
+    assert replies.results[0]["details"]["months_max"] == 6
 
 
 def test_child_rehab_aid_for_a_4_year_old_with_autism_without_certificate(bot):

@@ -89,3 +89,119 @@ def test_a_place_left_without_a_rule_fails(tmp_path):
 def test_typos_are_errors_not_silence(tmp_path, typo, message):
     with pytest.raises(RuleError):
         load_program(write(tmp_path, GOOD.replace(typo, message, 1)) / "demo.yaml")
+
+
+# --- dates: no layer before its document, no quote before its document ------------------------------
+
+def test_a_layer_that_starts_before_its_document_was_issued_fails(tmp_path):
+    # the plans used to start on the first day of their period (2021-01-01), months before they were issued
+    early = GOOD + """  - place: "140000"
+    doc: shanxi-2022-9
+    valid_from: 2021-01-01
+    cases:
+      - when: {disability_grade: 3}
+        verdict: eligible
+        reason: 山西。
+        cite:
+          - {doc: shanxi-2022-9, section: 三（一）落实残疾人社会福利和社会优待政策, quote: 逐步扩大补贴对象覆盖面}
+"""
+    problems = lint(write(tmp_path, early), today=date(2024, 6, 1))
+    assert any("starts 2021-01-01, before shanxi-2022-9 existed (issued 2022-03-29)" in p.message for p in problems)
+    assert lint(write(tmp_path, early.replace("valid_from: 2021-01-01", "valid_from: 2022-03-29")),
+                today=date(2024, 6, 1)) == []
+
+
+def test_a_quote_shown_before_its_document_existed_fails(tmp_path):
+    # 83号 (2022-10-20) quoted by a layer in force from 2021-07-01
+    early = GOOD.replace("quote: 对象为低保家庭中的残疾人}",
+                         "quote: 对象为低保家庭中的残疾人}\n        - {doc: national-2022-83, section: 一（三）, "
+                         "quote: 可给予原则上不超过6个月的渐退期}")
+    problems = lint(write(tmp_path, early), today=date(2024, 6, 1))
+    assert any("quotes national-2022-83 from 2016-01-01, before it existed" in p.message for p in problems)
+
+
+def test_a_document_with_no_date_may_add_notes_but_not_decide(tmp_path):
+    undated = GOOD + """  - place: "330400"
+    doc: jiaxing-14th
+    cases:
+      - when: {age: {le: 6}}
+        verdict: eligible
+        reason: 嘉兴。
+        cite:
+          - {doc: jiaxing-14th, section: （五）2, quote: 0—6周岁残疾儿童康复服务与补贴比例达到100%}
+"""
+    problems = lint(write(tmp_path, undated), today=date(2024, 6, 1))
+    assert any("jiaxing-14th has no issue or publication date" in p.message for p in problems)
+    as_note = GOOD + """  - place: "330400"
+    doc: jiaxing-14th
+    notes:
+      - text: 嘉兴的目标。
+        cite:
+          - {doc: jiaxing-14th, section: （五）2, quote: 0—6周岁残疾儿童康复服务与补贴比例达到100%}
+"""
+    assert lint(write(tmp_path, as_note), today=date(2024, 6, 1)) == []
+
+
+def test_a_deciding_layer_needs_a_start_date(tmp_path):
+    # the Shanghai amounts page states no start: a layer drawn from it must say from when it answers
+    undated = GOOD + """  - place: "310000"
+    doc: shanghai-2021-amounts
+    cases:
+      - when: {disability_grade: 1}
+        verdict: eligible
+        reason: 上海。
+        cite:
+          - {doc: shanghai-2021-amounts, section: 护理补贴, quote: 一级残疾人，补贴标准每人每月300元}
+"""
+    problems = lint(write(tmp_path, undated), today=date(2024, 6, 1))
+    assert any("needs a start date" in p.message for p in problems)
+
+
+# --- amounts: a date and a provenance, never a bare figure ------------------------------------------
+
+AMOUNT = """amounts:
+  - place: "310000"
+    doc: shanghai-2021-amounts
+    from: 2021-12-27
+    date_kind: stated_on
+    figures:
+      - when: {disability_grade: 1}
+        yuan: 300
+        section: 护理补贴
+        quote: 一级残疾人，补贴标准每人每月300元
+"""
+
+
+def test_a_dated_amount_with_its_page_passes(tmp_path):
+    assert lint(write(tmp_path, GOOD + AMOUNT), today=date(2024, 6, 1)) == []
+
+
+def test_an_amount_in_an_outcome_fails(tmp_path):
+    bare = GOOD.replace("        reason: 一级、二级。\n", "        reason: 一级、二级。\n        details: {amount_yuan_per_month: 300}\n")
+    problems = lint(write(tmp_path, bare), today=date(2024, 6, 1))
+    assert any("belongs under `amounts:`" in p.message for p in problems)
+
+
+def test_an_amount_from_a_document_that_does_not_say_what_kind_of_page_it_is_fails(tmp_path):
+    unsourced = (GOOD + AMOUNT).replace("doc: shanghai-2021-amounts\n    from", "doc: national-2015-52\n    from") \
+        .replace("section: 护理补贴\n        quote: 一级残疾人，补贴标准每人每月300元",
+                 "section: 补贴标准\n        quote: 残疾人两项补贴标准由省级人民政府")
+    problems = lint(write(tmp_path, unsourced), today=date(2024, 6, 1))
+    assert any("source_kind" in p.message for p in problems)
+
+
+def test_an_amount_whose_quote_is_not_in_its_page_fails(tmp_path):
+    wrong = (GOOD + AMOUNT).replace("每人每月300元\n", "每人每月350元\n")
+    problems = lint(write(tmp_path, wrong), today=date(2024, 6, 1))
+    assert any("quote not found" in p.message for p in problems)
+
+
+@pytest.mark.parametrize("old, new", [
+    ("    from: 2021-12-27\n", ""),  # no date
+    ("date_kind: stated_on", "date_kind: sometime"),
+    ("        yuan: 300\n", ""),  # no figure
+    ("        quote: 一级残疾人，补贴标准每人每月300元\n", ""),  # no words
+])
+def test_an_amount_without_a_date_or_its_words_is_an_error(tmp_path, old, new):
+    with pytest.raises(RuleError):
+        load_program(write(tmp_path, (GOOD + AMOUNT).replace(old, new)) / "demo.yaml")

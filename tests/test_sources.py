@@ -9,13 +9,13 @@ from knowledge.sources import (Document, find_clauses, load_clauses, load_docume
 DOCUMENTS = {
     # id: (title, number, issuer, issued, valid_from, valid_to, place, kind)
     "chongming-2021-16": ("崇明区残疾人事业发展“十四五”规划", "沪崇府办发〔2021〕16号", "上海市崇明区人民政府办公室",
-                          date(2021, 8, 27), date(2021, 1, 1), date(2025, 12, 31), "310151", "plan"),
+                          date(2021, 8, 27), date(2021, 8, 27), date(2025, 12, 31), "310151", "plan"),
     "fenghua-2022-1": ("宁波市奉化区残疾人事业发展“十四五”规划", "奉政发〔2022〕1号", "宁波市奉化区人民政府",
-                       date(2022, 1, 20), date(2021, 1, 1), date(2025, 12, 31), "330213", "plan"),
+                       date(2022, 1, 20), date(2022, 1, 20), date(2025, 12, 31), "330213", "plan"),
     "shanxi-2022-9": ("山西省“十四五”残疾人保障和发展规划", "晋政发〔2022〕9号", "山西省人民政府",
-                      date(2022, 3, 29), date(2021, 1, 1), date(2025, 12, 31), "140000", "plan"),
+                      date(2022, 3, 29), date(2022, 3, 29), date(2025, 12, 31), "140000", "plan"),
     "hulan-2018-14": ("哈尔滨市呼兰区残疾人工作三年行动计划(2018—2020年)", "哈呼政办规〔2018〕14号",
-                      "哈尔滨市呼兰区人民政府办公室", date(2018, 5, 3), date(2018, 1, 1), date(2020, 12, 31),
+                      "哈尔滨市呼兰区人民政府办公室", date(2018, 5, 3), date(2018, 5, 3), date(2020, 12, 31),
                       "230111", "plan"),
     "jiaxing-14th": ("嘉兴市残疾人事业发展“十四五”规划（片段）", None, None, None,
                      date(2021, 1, 1), date(2025, 12, 31), "330400", "plan"),
@@ -35,6 +35,20 @@ DOCUMENTS = {
                          date(2018, 1, 1), None, "000000", "certificate"),
     "shanghai-2021-amounts": ("上海市残疾人两项补贴标准", None, "上海市发展和改革委员会", None,
                               None, None, "310000", "amounts"),
+    "national-2026-social-assistance-law": ("中华人民共和国社会救助法", None, "全国人民代表大会常务委员会",
+                                            date(2026, 4, 30), date(2026, 7, 1), None, "000000", "national"),
+    # records: facts this project wrote down from a dataset that names the official page (see their origin)
+    "shanghai-2025-amounts": (None, None, None, None, date(2025, 7, 1), None, "310000", "record"),
+    "ningbo-2021-two-subsidies": (None, None, "宁波市民政局、宁波市财政局、宁波市残疾人联合会", date(2021, 12, 23),
+                                  date(2022, 1, 1), date(2024, 5, 31), "330200", "record"),
+    "ningbo-2024-two-subsidies": (None, None, "宁波市民政局、宁波市财政局、宁波市残疾人联合会", None,
+                                  date(2024, 6, 1), None, "330200", "record"),
+    "shanxi-2026-two-subsidies": (None, None, "山西省财政厅、山西省民政厅", date(2025, 12, 9),
+                                  date(2026, 1, 1), None, "140000", "record"),
+    "harbin-2025-living-subsidy": (None, None, "哈尔滨市人民政府办公厅", date(2025, 4, 11),
+                                   date(2025, 4, 11), None, "230100", "record"),
+    "zhejiang-2021-191": (None, "浙民福〔2021〕191号", "浙江省民政厅、浙江省财政厅、浙江省残疾人联合会", None,
+                          date(2021, 12, 23), None, "330000", "record"),
 }
 
 # (doc, section, quote): what the rules cite, found where they say.
@@ -59,6 +73,10 @@ QUOTES = [
     ("national-2022-83", "一（一）", "成年无业重度残疾人可以参照“单人户”提出低保申请"),
     ("shanghai-2021-amounts", "生活补贴", "本市低收入家庭中的残疾人，补贴标准为每人每月290元"),
     ("certificate-2017", "第二条", "是认定残疾人及其残疾类别、残疾等级的合法凭证"),
+    ("national-2026-social-assistance-law", "第二十一条", "对最低生活保障边缘家庭中的重度残疾人、重病患者以及确有特殊困难人员，可以纳入最低生活保障范围"),
+    ("national-2026-social-assistance-law", "第四十五条", "决定不给予社会救助的，应当书面告知申请人并说明理由"),
+    ("national-2026-social-assistance-law", "第五十四条", "建立和完善社会力量参与社会救助机制"),
+    ("national-2026-social-assistance-law", "第七十八条", "本法自2026年7月1日起施行。"),
     ("local-shangrao", "地方做法", "纳入特困人员供养保障的残疾人不享受残疾人两项补贴"),
     ("local-lianyungang-2017", "申请", "申请残疾人两项补贴应持有第二代中华人民共和国残疾人证"),
 ]
@@ -89,6 +107,23 @@ def test_publication_dates_and_urls():
     assert documents["shanghai-2021-amounts"].published == date(2021, 12, 27)
     assert documents["national-2015-52"].url == "https://www.gov.cn/zhengce/zhengceku/2015-09/25/content_10181.htm"
     assert "片段" in documents["jiaxing-14th"].title and "descriptive" in documents["jiaxing-14th"].notes
+
+
+def test_the_law_is_whole_and_every_article_is_addressable():
+    articles = {c.section for c in load_clauses() if c.doc == "national-2026-social-assistance-law"}
+    assert len(articles) == 78 and "第五十四条" in articles and "第四章" not in "".join(articles)
+    (items,) = [c for c in find_clauses("national-2026-social-assistance-law", "第七十条") if c.para == 8]
+    assert items.text.startswith("（七）其他滥用职权")
+    law = load_documents()["national-2026-social-assistance-law"]
+    assert law.url.startswith("https://flk.npc.gov.cn/") and law.in_force_clause == "第七十八条"
+
+
+def test_records_say_what_kind_of_page_they_rest_on():
+    for doc in load_documents().values():
+        if doc.kind == "record":
+            assert doc.url and doc.source_kind in ("official_notice", "portal_qa", "secondary"), doc.id
+            assert "not an official text" in doc.origin and "canzhutong" in doc.origin, doc.id
+    assert load_documents()["shanxi-2026-two-subsidies"].source_kind == "secondary"  # a city's repost: 转引
 
 
 def test_citation():
@@ -205,6 +240,8 @@ def test_a_good_file_in_another_directory(tmp_path):
     ("place.md", GOOD.format(id="place").replace('"000000"', "000000"), "place"),
     ("date.md", GOOD.format(id="date").replace("2021-01-01", "2021年1月1日"), "valid_from"),
     ("badyaml.md", GOOD.format(id="badyaml").replace("title: 测试文件", "title: [unclosed"), "badyaml.md"),
+    ("record.md", GOOD.format(id="record").replace("kind: national", "kind: record"), "url and source_kind"),
+    ("skind.md", GOOD.format(id="skind").replace("notes: null", "notes: null\nsource_kind: rumour"), "source_kind"),
 ])
 def test_a_malformed_file_fails_loudly_naming_the_file(tmp_path, name, text, where):
     (tmp_path / name).write_text(text, encoding="utf-8")
