@@ -141,17 +141,10 @@ class ActionReview(Action):
         return events
 
 
-def _results_for_side_question(tracker: Tracker, dispatcher: CollectingDispatcher) -> tuple[list[dict], dict]:
-    """The verdicts a side question is about: of the programmes it names, else of those asked about,
-    else every programme; for the facts given so far."""
-    profile, _ = checked_profile(tracker, dispatcher)
-    named = asked_programs(tracker) or scope(tracker)
-    return [r.to_json() for r in evaluate(profile, named).results], profile
-
-
 class ActionAnswerAmount(Action):
-    """多少钱: the monthly amount of each programme where a source states one for the person's place
-    and grade, with the date it took effect and where it comes from; where none does, who to ask."""
+    """多少钱: the monthly amount of each programme asked about (or all) for the person's place, grade
+    and today's date, as recorded with the date it took effect and its page (rules.engine.amount_for),
+    whether or not they qualify; where nothing is recorded, or a fact it turns on is unknown, says so."""
 
     def name(self) -> Text:
         return "action_answer_amount"
@@ -159,21 +152,28 @@ class ActionAnswerAmount(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         from bot.render import figures
+        from rules.engine import amount_for
 
-        results, profile = _results_for_side_question(tracker, dispatcher)
-        known = [r for r in results if "amount_yuan_per_month" in (r.get("details") or {})]
-        lines = [title(r["program"]) + "：" + "".join(figures({k: v for k, v in r["details"].items()
-                                                             if k.startswith("amount")})) for r in known]
-        if not known:
-            where = "" if "region" in profile else "各地金额不同，请先告诉我户籍在哪里。"
-            lines.append(where or "收录的规定没有写明您那里的金额，金额以当地公布的标准为准，"
-                                  "可以问户籍所在地的县级残联或民政部门。")
+        profile, events = checked_profile(tracker, dispatcher)
+        named = asked_programs(tracker) or scope(tracker) or programme_ids()
+        lines = []
+        for pid in named:
+            details = amount_for(pid, profile)
+            if details:
+                lines.append(title(pid) + "：" + "".join(figures(details)))
+        if not lines:
+            if "region" not in profile:
+                lines.append("各地金额不同。请告诉我户籍在哪里，比如：崇明、奉化、太原。")
+            else:
+                lines.append("收录的规定里没有您那里这一项的金额，或者金额要看残疾等级等情况。"
+                             "可以先告诉我残疾等级，也可以问户籍所在地的县级残联或民政部门。")
         say(dispatcher, "\n".join(lines))
-        return []
+        return events
 
 
 class ActionAnswerApply(Action):
-    """去哪里办, 要带什么: how to apply for the programmes asked about, as their rule files say."""
+    """怎么申请, 去哪里办, 要带什么: how to apply for the programmes asked about (or those that apply),
+    as the rule that answers for the person's place says (a result's `apply`), else the programme's."""
 
     def name(self) -> Text:
         return "action_answer_apply"
@@ -182,11 +182,16 @@ class ActionAnswerApply(Action):
                   domain: DomainDict) -> List[EventType]:
         from rules.model import load_programs
 
-        named = asked_programs(tracker) or scope(tracker) or programme_ids()
+        profile, events = checked_profile(tracker, dispatcher)
+        named = asked_programs(tracker) or scope(tracker)
+        results = [r.to_json() for r in evaluate(profile, named).results]
+        if not named:  # after a verdict: those that apply; else every programme
+            results = [r for r in results if r["verdict"] in ("eligible", "refer")] or results
         programs = load_programs()
         ways: dict[str, list[str]] = {}
-        for pid in named:
-            if programs[pid].apply:
-                ways.setdefault(programs[pid].apply, []).append(programs[pid].short_title)
+        for r in results:
+            way = (r.get("details") or {}).get("apply") or programs[r["program"]].apply
+            if way:
+                ways.setdefault(way, []).append(programs[r["program"]].short_title)
         say(dispatcher, "\n".join(f"{'、'.join(names)}：{way}" for way, names in ways.items()))
-        return []
+        return events

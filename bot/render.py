@@ -19,6 +19,7 @@ from rules.facts import FACTS
 LIMIT = 500
 SUMMARY_LIMIT = 150
 DETAILS = "详细"
+APPLY = "怎么申请"
 # What a person wants to hear first: what they can get, then what the office decides, then what
 # still needs asking, then the rest.
 VERDICT_ORDER = {"eligible": 0, "refer": 1, "need_info": 2, "ineligible": 3}
@@ -86,7 +87,14 @@ def figures(details: dict) -> list[str]:
 
 
 def source_line(source: dict) -> str:
-    return f"依据：{source['title']}{source['section']}，原文：“{source['quote']}”。"
+    """The document, its section and its own words; a record (knowledge/sources, kind record: a figure
+    this project wrote down from a page it names) is said to be a record, not quoted as the page's words."""
+    from knowledge.sources import load_documents
+
+    doc = load_documents().get(source.get("doc"))
+    if doc is not None and doc.kind == "record":
+        return f"依据：{source['title']}，{source['section']}，记录的内容是：{source['quote'].rstrip('。')}。"
+    return f"依据：{source['title']}，{source['section']}，原文：“{source['quote']}”。"
 
 
 def render_result(result: dict, with_sources: bool = True, with_apply: bool = True) -> str:
@@ -151,12 +159,9 @@ def render_answer(results: list[dict], profile: dict | None = None, unsure: list
 
     ordered = sorted(results, key=lambda r: VERDICT_ORDER[r["verdict"]])
     messages = [summary(ordered, not_asked)]
-    applies: set[str] = set()  # how to apply is said once, however many programmes share it
-    for result in ordered:
+    for result in ordered:  # how to apply is said on request (怎么申请): each explanation fits a message
         if details_of_all or (result["verdict"] != "ineligible" and result["program"] not in not_asked):
-            apply = (result.get("details") or {}).get("apply")
-            messages.append(render_result(result, with_apply=apply not in applies))
-            applies.add(apply)
+            messages.append(render_result(result, with_apply=False))
     later = [] if details_of_all else [r for r in ordered if r["verdict"] == "ineligible"]
     skipped = [r for r in ordered if r["program"] in not_asked and r["verdict"] != "ineligible"]
     tail = []
@@ -167,6 +172,8 @@ def render_answer(results: list[dict], profile: dict | None = None, unsure: list
                     + "，和您说的情况关系不大。想了解，直接说它的名字。")
     if later:
         tail.append(f"想知道原因，请说：{DETAILS}。")
+    if any(r["verdict"] in ("eligible", "refer") for r in ordered) and not details_of_all:
+        tail.append(f"想知道去哪里申请、要带什么，请说：{APPLY}。")
     still = [f for f in unsure if any(f in r.get("missing", []) for r in results if r["verdict"] == "need_info")]
     if still:
         from bot.questions import who_knows
