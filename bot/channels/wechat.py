@@ -66,6 +66,7 @@ logger = logging.getLogger(__name__)
 LIMIT = 500  # characters a message, as everywhere in the project
 MAX_BYTES = 2048  # WeChat's limit for a text message, in UTF-8 bytes
 MAX_BODY = 64 * 1024  # WeChat's XML is a few hundred bytes
+RETRY_GRACE = 1.0  # seconds after WeChat hung up in which its retry is expected
 SUCCESS = "success"  # "received; no passive reply" (WeChat then does not ask again)
 FORGET_RESPONSE = "utter_forget"  # the conversation's answer to its forget intent ("删除我的信息")
 
@@ -358,10 +359,10 @@ class WeChatBot:
                 if remaining > 0:
                     await asyncio.wait({exchange.task}, timeout=remaining)
         except asyncio.CancelledError:
-            # WeChat hung up (its five seconds are over). If no retry has come to take over,
-            # none may come: the answer goes out by customer-service messages.
-            if mine == exchange.requests and exchange.state == "open":
-                self.go_late(exchange)
+            # WeChat hung up (its five seconds are over). It asks again at once, unless that was
+            # its last try: if no retry has come a moment later, the answer goes out by
+            # customer-service messages.
+            self.spawn(self.late_unless_retried(exchange, mine))
             raise
         if mine != exchange.requests:
             return None, None  # a retry came: WeChat no longer listens to this request
@@ -401,6 +402,11 @@ class WeChatBot:
                 break
             text += "\n" + more
         return text
+
+    async def late_unless_retried(self, exchange: Exchange, request: int) -> None:
+        await asyncio.sleep(RETRY_GRACE)
+        if exchange.requests == request and exchange.state == "open":
+            self.go_late(exchange)
 
     def go_late(self, exchange: Exchange) -> None:
         exchange.state = "late"
