@@ -160,14 +160,13 @@ def test_the_channel_is_off_without_a_token_and_a_bad_setting_stops_the_server(m
         wx.WeChatInput.from_credentials(None)
 
     async def scenario():
-        async with channel_running() as bot:
-            off = await serve([wx.WeChatInput(None)])
-            try:
-                async with httpx.AsyncClient() as client:
-                    answer = await client.post(off.url + "/webhooks/wechat/webhook", content=b"<xml/>")
-                assert answer.status_code == 404 and "WECHAT_TOKEN" in answer.text
-            finally:
-                await off.stop()
+        off = await serve([wx.WeChatInput(None)])
+        try:
+            async with httpx.AsyncClient() as client:
+                answer = await client.post(off.url + "/webhooks/wechat/webhook", content=b"<xml/>")
+            assert answer.status_code == 404 and "WECHAT_TOKEN" in answer.text
+        finally:
+            await off.stop()
 
     run(scenario())
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -160,7 +161,43 @@ def test_a_complete_situation_is_answered_with_numbered_options_that_can_be_type
     readable(texts)
     assert texts[0].startswith("重度残疾人护理补贴：按规定符合条件"), texts
     assert "怎么申请" in "".join(texts)
+    texts = served.ask(alice, Content="为什么")  # the sources quoted: the longest answer
+    readable(texts)
+    assert "“" in "".join(texts) and "国发〔2015〕52号" in "".join(texts), texts
     assert served.wechat.problems == []
+
+
+def test_what_can_i_get_is_asked_through_and_answered_in_several_messages(served):
+    """Every programme screened: each question answered by its option number where it has
+    options. The verdicts are longer than one message: the passive reply, then customer-service
+    messages, in order."""
+    from bot.ask import QUESTIONS
+
+    answers = {"region": "太原", "age": "四十", "has_certificate": "有", "disability_category": "肢体",
+               "disability_grade": "一级", "autism": "不是", "needs_long_term_care": "是",
+               "household": "低保家庭", "in_welfare_institution": "不是", "orphan": "不是",
+               "employed": "没有", "exit_cause": "其他原因", "income_above_line": "不是",
+               "months_above_line": "0", "months_employed": "两个月"}
+    ivan = user("ivan")
+    texts, asked, numbers = served.ask(ivan, Content="我能领什么补贴"), [], 0
+    for _ in range(16):
+        readable(texts)
+        facts = [fact for fact, question in QUESTIONS.items() if question in texts[-1]]
+        if not facts:
+            break
+        assert facts[0] not in asked, f"{facts[0]} asked twice"
+        asked.append(facts[0])
+        options = re.search(r"\n回复 (.+)。$", texts[-1])
+        words = dict(reversed(o.split(" ", 1)) for o in options.group(1).split("，")) if options else {}
+        answer = words.get(answers[facts[0]], answers[facts[0]])
+        numbers += answer.isdigit() and bool(words)
+        texts = served.ask(ivan, Content=answer)
+    answer = "\n".join(texts)
+    for title in ("困难残疾人生活补贴", "重度残疾人护理补贴", "残疾儿童康复救助"):
+        assert title in answer, answer
+    assert numbers >= 3
+    vias = served.wechat.vias(ivan)[-len(texts):]
+    assert len(texts) >= 2 and vias == ["reply"] + ["custom"] * (len(texts) - 1), vias
 
 
 def test_voice_with_recognition_is_read_back_and_answered(served):
@@ -223,4 +260,5 @@ def test_with_the_action_server_down_the_person_gets_a_polite_message(served):
     while not gone(actions[0]) and time.monotonic() < deadline:
         time.sleep(0.1)
     texts = served.ask(user("heidi"), Content=SITUATION)
-    assert texts in ([wx.NO_REPLY], [wx.SERVER_FAILED]), texts
+    assert texts == [wx.NO_REPLY], texts  # Rasa carries on without the actions and says nothing
+    assert "抱歉" in texts[0] and "再发一次" in texts[0]

@@ -34,8 +34,6 @@ import aiohttp
 from aiohttp import web
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from bot.serve import free_port  # noqa: F401  (the tests take a port from here)
-
 ACCOUNT = "gh_0123456789ab"  # the Official Account's own id (ToUserName of what users send)
 WECHAT_TIMEOUT = 5.0
 MAX_BYTES = 2048

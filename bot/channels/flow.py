@@ -1,9 +1,10 @@
-"""Flow control for a chat front end: each chat in order, many chats at once, no flooding.
+"""Flow control for the Telegram front end: each chat in order, many chats at once.
 
 A person who sends three messages quickly must get the answers in the order asked, or the
 dialogue makes no sense; but one person waiting for a slow answer must not hold up everyone
-else. `ChatOrder` gives both inside python-telegram-bot's update processing, and `RateLimiter`
-(bot.channels.common) stops one sender from taking the conversation server for themselves.
+else. `ChatOrder` gives both inside python-telegram-bot's update processing. (The rate limit
+that stops one sender from taking the conversation server for themselves is
+bot.channels.common.RateLimiter, shared with the WeChat channel.)
 """
 from __future__ import annotations
 
@@ -13,8 +14,6 @@ from typing import Any, Awaitable, Hashable
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
-
-from bot.channels.common import RateLimiter  # noqa: F401  (one limiter for every front end)
 
 
 def chat_key(update: object) -> Hashable | None:

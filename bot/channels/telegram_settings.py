@@ -6,15 +6,11 @@ talked to the bot, while one chat still keeps one conversation.
 """
 from __future__ import annotations
 
-import logging
 import os
 from dataclasses import dataclass, field
 
-from bot.channels.common import (SettingsError, hashed_id, key_path, load_id_key,  # noqa: F401
-                                 parse_rate)
+from bot.channels.common import SettingsError, hashed_id, load_id_key, parse_rate
 from bot.channels.conversation import server_timeout, server_url
-
-logger = logging.getLogger(__name__)
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 
