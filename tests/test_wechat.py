@@ -595,3 +595,13 @@ def test_the_store_sees_only_a_keyed_hash_and_logs_hold_no_openid_text_or_number
                       SECRET, "ACCESS_TOKEN", AES_KEY, TOKEN):
         assert forbidden not in logged, forbidden
     assert hashed(BOB) in logged  # a failure names the hashed id
+
+
+def test_the_access_log_never_shows_the_openid_wechat_puts_in_the_query():
+    record = logging.LogRecord("sanic.access", logging.INFO, __file__, 1, "", None, None)
+    record.request = f"POST http://example.org/webhooks/wechat/webhook?signature=ab&openid={ALICE}"
+    assert wx._QueryFilter().filter(record)
+    assert record.request == "POST http://example.org/webhooks/wechat/webhook"
+    channel = wx.WeChatInput(WeChatSettings(token=TOKEN, id_key=KEY))
+    channel.blueprint(lambda message: None)
+    assert any(isinstance(f, wx._QueryFilter) for f in logging.getLogger("sanic.access").filters)

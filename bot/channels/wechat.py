@@ -656,7 +656,9 @@ class WeChatInput(InputChannel):
             blueprint.add_route(off, "/webhook", methods=["GET", "POST"])
             return blueprint
 
-        logging.getLogger("sanic.access").addFilter(_QueryFilter())
+        access = logging.getLogger("sanic.access")
+        if not any(isinstance(f, _QueryFilter) for f in access.filters):
+            access.addFilter(_QueryFilter())
 
         def bot_for(request: Request) -> WeChatBot:
             if self.bot is None:
