@@ -605,3 +605,18 @@ def test_the_access_log_never_shows_the_openid_wechat_puts_in_the_query():
     channel = wx.WeChatInput(WeChatSettings(token=TOKEN, id_key=KEY))
     channel.blueprint(lambda message: None)
     assert any(isinstance(f, wx._QueryFilter) for f in logging.getLogger("sanic.access").filters)
+
+
+def test_without_app_id_and_secret_passive_replies_work_and_the_rest_is_logged(caplog):
+    def script(sender, text):
+        return [{"text": "很长的说明。" * 100}]
+
+    async def scenario():
+        async with channel_running(script, app_id="", app_secret="") as bot:
+            delivery = await bot.wechat.send(ALICE, Content="材料")
+            assert delivery.reply == "很长的说明。" * 83  # the first 498 characters, whole sentences
+            await bot.wechat.quiet(ALICE, 0.5)
+            assert bot.wechat.api_calls == [] and bot.wechat.vias(ALICE) == ["reply"]
+
+    run(scenario())
+    assert "1 more messages of an answer for wx-" in caplog.text

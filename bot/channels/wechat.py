@@ -380,10 +380,11 @@ class WeChatBot:
         if len(texts) == 1 or not first_time:
             exchange.settle()
             return texts[0], None
-        if self.api is None:
-            # No customer-service messages: the whole answer has to fit the one reply.
+        if self.api is None:  # a passive reply holds one message, and there is no other way
+            logger.warning("%d more messages of an answer for %s cannot be sent: WECHAT_APP_ID and "
+                           "WECHAT_APP_SECRET are not set", len(texts) - 1, exchange.sender)
             exchange.settle()
-            return self.one_message(texts), None
+            return texts[0], None
 
         async def rest() -> None:
             try:
@@ -392,16 +393,6 @@ class WeChatBot:
                 exchange.settle()
 
         return texts[0], rest
-
-    @staticmethod
-    def one_message(texts: list[str]) -> str:
-        """Without customer-service messages, as much of the answer as one reply holds."""
-        text = texts[0]
-        for more in texts[1:]:
-            if not fits(text + "\n" + more):
-                break
-            text += "\n" + more
-        return text
 
     async def late_unless_retried(self, exchange: Exchange, request: int) -> None:
         await asyncio.sleep(RETRY_GRACE)
