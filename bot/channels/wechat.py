@@ -470,7 +470,7 @@ class WeChatBot:
         if isinstance(message, wx_messages.VoiceMessage):
             return await self.on_voice(sender, message.recognition)
         if isinstance(message, wx_messages.LocationMessage):
-            return self.on_location(sender, message.label)
+            return await self.on_location(sender, message.label)
         if isinstance(message, wx_messages.ImageMessage):
             return [IMAGE]
         if isinstance(message, wx_messages.LinkMessage):
@@ -490,8 +490,9 @@ class WeChatBot:
             said += "。"
         return wechat_parts(said) + await self.on_text(sender, heard)
 
-    def on_location(self, sender: str, label: str | None) -> list[str]:
-        place = place_in(label)
+    async def on_location(self, sender: str, label: str | None) -> list[str]:
+        # The gazetteer is built on first use (about a second): not on the event loop.
+        place = await asyncio.to_thread(place_in, label)
         if place is None:
             return [LOCATION_UNKNOWN]
         self.offers[sender] = Remembered(place.full_name, time.monotonic() + self.settings.remember_seconds)
