@@ -9,6 +9,7 @@ Rasa's server with the REST channel on 127.0.0.1:5005:
     POST /webhooks/rest/webhook {"sender": "...", "message": "..."}  -> [{"text" | "buttons" | "custom"}]
     POST /webhooks/zhucan/forget {"sender": "..."}                     -> {"forgotten": true}
     GET  /                                                             -> 200 once it takes messages
+    GET/POST /webhooks/wechat/webhook   WeChat's messages, when WECHAT_TOKEN is set (CONTRACT.md 6)
 
 Both listen on 127.0.0.1 only. The action server is stopped when the Rasa server stops.
 
@@ -157,6 +158,9 @@ def main(argv: list[str] | None = None) -> int:
              "--endpoints", str(args.endpoints), "-m", str(model), "-i", HOST, "-p", str(args.port)],
             cwd=ROOT, env=quiet_env())
         print(f"zhucan serve: http://{HOST}:{args.port}/webhooks/rest/webhook", file=sys.stderr)
+        if os.environ.get("WECHAT_TOKEN"):
+            print(f"zhucan serve: WeChat at http://{HOST}:{args.port}/webhooks/wechat/webhook",
+                  file=sys.stderr)
         return rasa.wait()
     except KeyboardInterrupt:
         return 0

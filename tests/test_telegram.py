@@ -229,6 +229,77 @@ def test_check_by_default_runs_the_real_quick_check_without_the_bot_server():
     run(scenario())
 
 
+def test_a_slow_check_does_not_hold_up_the_other_chats():
+    """The engine computes in a worker thread: while a check blocks for a second, Alice's
+    message is answered at once."""
+    import threading
+    import time as clock
+
+    release = threading.Event()
+    threads = []
+
+    def slow_check(situation):  # blocking, like the engine on its first call
+        threads.append(threading.current_thread().name)
+        release.wait(10)
+        return ["核查完成。"]
+
+    async def scenario():
+        async with bot_running(quick_check=slow_check) as bot:
+            bot.api.push_text(CASEWORKER, "/check 太原 肢体一级")
+            await wait_until(lambda: threads, what="the check to start")
+            started = clock.monotonic()
+            bot.api.push_text(ALICE, "我在太原")
+            assert await bot.api.wait_for(ALICE, 1) == ["收到：我在太原"]
+            assert clock.monotonic() - started < 1.0
+            assert bot.api.texts(CASEWORKER) == []  # the check is still running
+            release.set()
+            assert await bot.api.wait_for(CASEWORKER, 1) == ["核查完成。"]
+            assert threads[0].startswith("zhucan-check")
+
+    run(scenario())
+
+
+def test_a_check_that_never_ends_is_reported_not_awaited_forever():
+    import threading
+
+    stuck = threading.Event()
+
+    def endless(situation):
+        stuck.wait(5)
+        return ["太晚了。"]
+
+    async def scenario():
+        async with bot_running(quick_check=endless, check_timeout=0.3) as bot:
+            bot.api.push_text(CASEWORKER, "/check 太原 肢体一级")
+            assert await bot.api.wait_for(CASEWORKER, 1) == [tg.CHECK_FAILED]
+            stuck.set()
+
+    run(scenario())
+
+
+def test_a_bare_check_waits_for_the_situation_only_for_a_while():
+    asked = []
+
+    async def quick_check(situation):
+        asked.append(situation)
+        return ["核查完成。"]
+
+    async def scenario():
+        async with bot_running(quick_check=quick_check, check_wait=0.3) as bot:
+            bot.api.push_text(CASEWORKER, "/check")
+            assert await bot.api.wait_for(CASEWORKER, 1) == [tg.CHECK_PROMPT]
+            await asyncio.sleep(0.5)  # the caseworker went away; this is a new conversation
+            bot.api.push_text(CASEWORKER, "我在太原")
+            assert (await bot.api.wait_for(CASEWORKER, 2))[1] == "收到：我在太原"
+            assert asked == [] and bot.conv.messages() == ["我在太原"]
+            bot.api.push_text(CASEWORKER, "/check")  # within the wait it is the situation
+            bot.api.push_text(CASEWORKER, "大同，视力二级")
+            assert (await bot.api.wait_for(CASEWORKER, 4))[3] == "核查完成。"
+            assert asked == ["大同，视力二级"]
+
+    run(scenario())
+
+
 # --- privacy --------------------------------------------------------------------------------
 
 def test_forget_deletes_the_conversation_and_raw_ids_never_reach_the_server():

@@ -1,15 +1,15 @@
-"""Flow control for a chat front end: each chat in order, many chats at once, no flooding.
+"""Flow control for the Telegram front end: each chat in order, many chats at once.
 
 A person who sends three messages quickly must get the answers in the order asked, or the
 dialogue makes no sense; but one person waiting for a slow answer must not hold up everyone
-else. `ChatOrder` gives both inside python-telegram-bot's update processing, and `RateLimiter`
-stops one sender from taking the conversation server for themselves.
+else. `ChatOrder` gives both inside python-telegram-bot's update processing. (The rate limit
+that stops one sender from taking the conversation server for themselves is
+bot.channels.common.RateLimiter, shared with the WeChat channel.)
 """
 from __future__ import annotations
 
 import asyncio
 import inspect
-import time
 from typing import Any, Awaitable, Hashable
 
 from telegram import Update
@@ -65,39 +65,3 @@ class ChatOrder(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         self._tails.clear()
-
-
-class RateLimiter:
-    """A token bucket per sender: `count` messages per `seconds`, refilled continuously.
-
-    `check` answers "ok" (relay it), "notify" (first message over the limit: tell the person
-    once) or "drop" (further messages over the limit: ignore them until the bucket refills).
-    """
-
-    def __init__(self, count: int = 8, seconds: float = 30.0, clock=time.monotonic):
-        self.count, self.rate, self.clock = count, count / seconds, clock
-        self._buckets: dict[Hashable, list] = {}  # key -> [tokens, last time, notified]
-
-    def check(self, key: Hashable) -> str:
-        now = self.clock()
-        tokens, last, notified = self._buckets.get(key, (self.count, now, False))
-        tokens = min(self.count, tokens + (now - last) * self.rate)
-        if tokens >= 1:
-            self._buckets[key] = [tokens - 1, now, False]
-            verdict = "ok"
-        else:
-            self._buckets[key] = [tokens, now, True]
-            verdict = "drop" if notified else "notify"
-        if len(self._buckets) > 10_000:
-            self._prune(now)
-        return verdict
-
-    def forget(self, key: Hashable) -> None:
-        self._buckets.pop(key, None)
-
-    def _prune(self, now: float) -> None:
-        """Drop buckets that have refilled completely: they hold nothing worth keeping."""
-        full = [k for k, (tokens, last, _) in self._buckets.items()
-                if tokens + (now - last) * self.rate >= self.count]
-        for key in full:
-            del self._buckets[key]

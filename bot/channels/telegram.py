@@ -21,7 +21,8 @@ import os
 import secrets
 import signal
 import sys
-import traceback
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Awaitable, Callable, Sequence
 from urllib.parse import urlsplit
 
@@ -32,14 +33,17 @@ from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (Application, ApplicationBuilder, ApplicationHandlerStop,
                           CommandHandler, ContextTypes, MessageHandler, TypeHandler, filters)
 
+from bot.channels.common import RateLimiter, describe
+from bot.channels.common import typeable_labels as keyboard_labels
 from bot.channels.conversation import ConversationClient, ConversationError
-from bot.channels.flow import ChatOrder, RateLimiter
+from bot.channels.flow import ChatOrder
 from bot.channels.telegram_settings import Settings, SettingsError, base_file_url, sender_id
 from bot.text import plain, split_message
 
 logger = logging.getLogger("zhucan.telegram")
 
-QuickCheck = Callable[[str], Awaitable[list[str]]]
+# (situation) -> messages, or an awaitable of them. It runs in a worker thread, never on the event loop.
+QuickCheck = Callable[[str], "list[str] | Awaitable[list[str]]"]
 
 # What the bot says. Short sentences, the point first, no symbols a screen reader would spell out.
 WELCOME = ("您好，我是助残问答。您说说自己或家人的情况，我告诉您可能领到哪些残疾人补贴，以及为什么。"
@@ -99,24 +103,6 @@ def protect_logs() -> None:
             library.setLevel(level)
 
 
-def describe(error: BaseException) -> str:
-    """An exception for the log without its message, which may quote what the person wrote."""
-    frames = traceback.extract_tb(error.__traceback__)
-    where = f" at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else ""
-    return type(error).__name__ + where
-
-
-def keyboard_labels(buttons: Any) -> list[str]:
-    """Button titles a person could type instead of pressing: plain words, not commands."""
-    labels = []
-    for button in buttons if isinstance(buttons, list) else []:
-        title = plain(str(button.get("title", ""))) if isinstance(button, dict) else ""
-        if title and "\n" not in title and not title.startswith("/") and len(title) <= 40 \
-                and title not in labels:
-            labels.append(title)
-    return labels
-
-
 def render_replies(replies: list[dict]) -> list[tuple[str, Any]]:
     """The conversation server's replies as (text, reply_markup) messages, in order.
 
@@ -139,6 +125,21 @@ def render_replies(replies: list[dict]) -> list[tuple[str, Any]]:
     return messages
 
 
+def run_blocking(check: QuickCheck, situation: str) -> list[str]:
+    """Run a quick check to the end in the calling (worker) thread.
+
+    bot.quickcheck.quick_check is declared async but never waits for anything: it computes. Its
+    coroutine is run here on a loop of this thread's own, so the front end's loop never runs it."""
+    answers = check(situation)
+    if inspect.isawaitable(answers):
+        answers = asyncio.run(_awaited(answers))
+    return answers
+
+
+async def _awaited(awaitable):
+    return await awaitable
+
+
 class Frontend:
     """The handlers, and the little state they share (all in memory, keyed by hashed id)."""
 
@@ -147,7 +148,23 @@ class Frontend:
         self.conversation = conversation
         self.quick_check = quick_check
         self.limiter = RateLimiter(settings.rate_count, settings.rate_seconds)
-        self.awaiting_check: set[str] = set()  # chats whose next message is a /check situation
+        # chats whose next message is a /check situation, until a deadline (time.monotonic())
+        self.awaiting_check: dict[str, float] = {}
+        # One thread for quick checks: off the event loop, and one check at a time, so that the
+        # engine's first-use loading never runs twice at once.
+        self.check_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zhucan-check")
+
+    def await_check(self, sender: str) -> None:
+        now = time.monotonic()
+        for expired in [s for s, deadline in self.awaiting_check.items() if deadline <= now]:
+            del self.awaiting_check[expired]
+        self.awaiting_check[sender] = now + self.settings.check_wait
+
+    def awaited_check(self, sender: str) -> bool:
+        """Whether this chat's message is the situation of a /check sent in the last check_wait
+        seconds (the wait ends either way: a later message is an ordinary one)."""
+        deadline = self.awaiting_check.pop(sender, None)
+        return deadline is not None and time.monotonic() < deadline
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -210,18 +227,25 @@ class Frontend:
 
     async def run_check(self, update: Update, context: ContextTypes.DEFAULT_TYPE,
                         situation: str) -> None:
+        """The quick check runs in its own thread: the engine is plain Python that takes seconds
+        on its first call, and every other chat must go on meanwhile."""
         chat_id = update.effective_chat.id
         if self.quick_check is None:
             from bot.quickcheck import quick_check  # plain Python, no model: loaded on first use
             self.quick_check = quick_check
-        quick_check = self.quick_check
+        loop = asyncio.get_running_loop()
         try:
             async with self.typing(context.bot, chat_id):
-                answers = quick_check(situation)
-                if inspect.isawaitable(answers):
-                    answers = await answers
+                answers = await asyncio.wait_for(
+                    loop.run_in_executor(self.check_thread, run_blocking, self.quick_check, situation),
+                    self.settings.check_timeout)
         except ValueError as exc:  # a situation it cannot read: the message says what is wrong
             await self.say_all(context.bot, chat_id, [f"没能看懂这个情况：{exc}"])
+            return
+        except asyncio.TimeoutError:
+            logger.error("quick check for %s took more than %g s", self.sender(update),
+                         self.settings.check_timeout)
+            await self.say(context.bot, chat_id, CHECK_FAILED)
             return
         except Exception as exc:
             logger.error("quick check failed for %s: %s", self.sender(update), describe(exc))
@@ -252,7 +276,7 @@ class Frontend:
 
     async def restart(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat_id, sender = update.effective_chat.id, self.sender(update)
-        self.awaiting_check.discard(sender)
+        self.awaiting_check.pop(sender, None)
         try:
             async with self.typing(context.bot, chat_id):
                 replies = await self.conversation.send(sender, "/restart")  # Rasa's restart intent
@@ -275,7 +299,7 @@ class Frontend:
             await self.say(context.bot, chat_id, FORGET_FAILED)
             return
         # What this process holds about the chat goes too (rate counters hold no content).
-        self.awaiting_check.discard(sender)
+        self.awaiting_check.pop(sender, None)
         context.application.drop_chat_data(chat_id)
         if update.effective_user is not None:
             context.application.drop_user_data(update.effective_user.id)
@@ -289,7 +313,7 @@ class Frontend:
         words = (update.effective_message.text or "").split(None, 1)
         situation = words[1].strip() if len(words) > 1 else ""
         if not situation:
-            self.awaiting_check.add(self.sender(update))
+            self.await_check(self.sender(update))
             await self.say(context.bot, update.effective_chat.id, CHECK_PROMPT)
             return
         await self.run_check(update, context, situation)
@@ -297,11 +321,9 @@ class Frontend:
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         sender = self.sender(update)
         text = update.effective_message.text
-        if sender in self.awaiting_check:
-            self.awaiting_check.discard(sender)
-            if self.is_caseworker(update):
-                await self.run_check(update, context, text)
-                return
+        if self.awaited_check(sender) and self.is_caseworker(update):
+            await self.run_check(update, context, text)
+            return
         # A leading "/" would make Rasa read the message as an intent name: send only the words.
         text = text.strip().lstrip("/").strip()
         if not text:
@@ -334,7 +356,8 @@ def build_application(settings: Settings, conversation=None,
 
     `conversation` needs `async send(sender, text) -> list[dict]` and `async forget(sender) ->
     bool`; by default it is a ConversationClient for settings.server_url. `quick_check` is
-    `async (situation) -> list[str]`; by default bot.quickcheck.quick_check, loaded on first use.
+    `(situation) -> list[str]` (or an awaitable of it), run in a worker thread; by default
+    bot.quickcheck.quick_check, loaded on first use.
     """
     protect_logs()
     own_client = conversation is None
@@ -349,6 +372,7 @@ def build_application(settings: Settings, conversation=None,
             logger.warning("could not set the command menu: %s", describe(exc))
 
     async def post_shutdown(app: Application) -> None:
+        frontend.check_thread.shutdown(wait=False, cancel_futures=True)
         if own_client:
             await conversation.aclose()
 
