@@ -24,6 +24,7 @@ from .profile import (LAST_RESULTS_SLOT, asked_programs, asking_scope, checked_p
 ASK_ALL = "我能领什么补贴"
 SAME_AS_BEFORE = "这些结论和刚才一样。要再听理由和依据，请说：为什么。"
 NOT_ASKED = "not_asked"  # in last_results' companion: programmes answered without their questions
+ANSWER_FIRST = "answer_first"  # custom payload of the short first message of a verdict
 
 
 def say(dispatcher: CollectingDispatcher, text: str, buttons: list[dict] | None = None) -> None:
@@ -66,7 +67,10 @@ class ActionGiveVerdicts(Action):
         if before and all(same_verdict(r, before.get(r["program"])) for r in results):
             say(dispatcher, summary(results, not_asked) + SAME_AS_BEFORE)
         else:
-            for message in render_answer(results, profile, unsure_facts(tracker), not_asked):
+            first, *rest = render_answer(results, profile, unsure_facts(tracker), not_asked)
+            # the answer first, marked so that a front end that joins messages keeps it by itself
+            dispatcher.utter_message(text=first, json_message={ANSWER_FIRST: True})
+            for message in rest:
                 dispatcher.utter_message(text=message)
         dispatcher.utter_message(json_message={"results": results})
         if named and len(named) < len(programme_ids()):

@@ -125,15 +125,21 @@ def wechat_parts(text: str) -> list[str]:
     return out
 
 
+class Alone(str):
+    """A part that stays a message by itself: the short first message of a verdict (the conversation
+    marks it {"answer_first": true}), so that a screen-reader user hears the answer before the details."""
+
+
 def pack(parts: list[str]) -> list[str]:
-    """Consecutive parts joined into as few messages as fit (a passive reply holds only one)."""
+    """Consecutive parts joined into as few messages as fit (a passive reply holds only one); a part
+    marked Alone is never joined to what comes before or after it."""
     out: list[str] = []
     for part in parts:
-        if out and fits(out[-1] + "\n" + part):
+        if out and not isinstance(part, Alone) and not isinstance(out[-1], Alone) and fits(out[-1] + "\n" + part):
             out[-1] += "\n" + part
         else:
             out.append(part)
-    return out
+    return [str(p) for p in out]
 
 
 def numbered(labels: list[str]) -> str:
@@ -149,13 +155,18 @@ def render(replies: list[dict]) -> tuple[list[str], list[str] | None]:
     options: list[str] | None = None
     for reply in replies:
         text = plain(str(reply.get("text") or ""))
+        if (reply.get("custom") or {}).get("answer_first") and parts and not text:
+            parts[-1] = Alone(parts[-1])  # Rasa sends a message's text and its payload one after the other
         if not text:
             continue
         labels = typeable_labels(reply.get("buttons"))
         if labels:
             text += "\n" + numbered(labels)
         options = labels or None
-        parts += wechat_parts(text)
+        if (reply.get("custom") or {}).get("answer_first"):
+            parts += [Alone(p) for p in wechat_parts(text)]
+        else:
+            parts += wechat_parts(text)
     return parts, options
 
 
