@@ -15,9 +15,17 @@ transaction on its key: WATCH the key, read it, MULTI, write, EXEC; when another
 key in between, EXEC fails and the change is made again on the lock as it now is. Tickets, waiting
 and lifetimes are Rasa's own (rasa.core.lock.TicketLock).
 
+A ticket lives as long as its server does. In Rasa a ticket expires a fixed time after it was drawn
+(TICKET_LOCK_LIFETIME, 60 s by default), whether its server is answering slowly, waiting its turn or
+dead: a message that waits behind a dead server's ticket has drawn its own at about the same time, so
+both expire together and that message fails too; and a slow answer lets the next message in while it
+is still being written. Here a server renews each of its tickets, waiting or served, every third of
+the lifetime; only the tickets of a server that died (or whose event loop stalled for two thirds of the
+lifetime) expire. So the lifetime is how long a dead server's conversations stay locked, and may be
+short.
+
 Each key also expires when its last ticket does, and is deleted when it holds no ticket: a server that
-dies while holding a lock blocks that conversation for at most the ticket's lifetime (Rasa's
-TICKET_LOCK_LIFETIME, 60 s by default) and leaves no conversation id behind in Redis.
+dies leaves no conversation id behind in Redis for longer than the lifetime.
 
 endpoints.yml (`zhucan serve --lock-store URL` writes this for you):
 
@@ -29,11 +37,13 @@ or, as for Rasa's `type: redis`, url: HOST with port, db, username, password, us
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
 import time
-from typing import Any, Callable, Optional, Tuple
+from contextlib import asynccontextmanager
+from typing import Any, AsyncGenerator, Callable, Optional, Tuple
 
 import redis
 from rasa.core.lock import TicketLock
@@ -124,6 +134,37 @@ class RedisLockStore(RasaRedisLockStore):
         client.set(key, lock.dumps(), px=max(1, math.ceil((expires - time.time()) * 1000)))
 
     # --- the lock store's changes, each one transaction ---------------------------------------------
+
+    @asynccontextmanager
+    async def lock(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME,
+                   wait_time_in_seconds: float = 1) -> AsyncGenerator[TicketLock, None]:
+        """LockStore.lock, with the ticket renewed for as long as this server waits for it and holds it."""
+        ticket = self.issue_ticket(conversation_id, lock_lifetime)
+        renewing = asyncio.ensure_future(self._keep_alive(conversation_id, ticket, lock_lifetime))
+        try:
+            yield await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds)
+        finally:
+            renewing.cancel()
+            self.cleanup(conversation_id, ticket)
+
+    async def _keep_alive(self, conversation_id: str, ticket_number: int, lifetime: float) -> None:
+        while True:
+            await asyncio.sleep(max(lifetime / 3, 0.01))
+            try:
+                self.renew(conversation_id, ticket_number, lifetime)
+            except redis.RedisError as exc:  # the next renewal may work; expiry is the fallback
+                logger.warning("could not renew a lock ticket: %s", type(exc).__name__)
+
+    def renew(self, conversation_id: str, ticket_number: int, lifetime: float) -> bool:
+        """Push a live ticket's expiry to `lifetime` seconds from now; False if it is gone already
+        (it expired: it is not brought back, another server may be answering in its place)."""
+        def extend(lock: Optional[TicketLock]):
+            ticket = lock._ticket_for_ticket_number(ticket_number) if lock is not None else None
+            if ticket is not None:
+                ticket.expires = max(ticket.expires, time.time() + lifetime)
+            return lock, ticket is not None
+
+        return self._change(conversation_id, extend)
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         def draw(lock: Optional[TicketLock]):
