@@ -56,6 +56,7 @@ CREDENTIALS = ROOT / "bot" / "credentials.yml"
 HOST = "127.0.0.1"
 DEFAULT_PORT = 5005
 DEFAULT_ACTION_PORT = 5055
+ACTION_KEEP_ALIVE = 75  # seconds; longer than the 15 s for which Rasa's client reuses a connection
 
 
 def quiet_env(extra: dict | None = None) -> dict:
@@ -87,10 +88,17 @@ def start_action_server(port: int, log=None, host: str = HOST) -> subprocess.Pop
     wait_until_up.
 
     Its log (start-up, warnings, errors; never what people say) goes to `log`, a file object, or
-    to our own standard error."""
+    to our own standard error.
+
+    Idle connections are kept open for ACTION_KEEP_ALIVE seconds instead of Sanic's 5: Rasa's client
+    (aiohttp) reuses an idle connection for up to 15 s, and when the server closes it first, a busy
+    Rasa server writes the next action call into a closing connection: the call fails, the action's
+    events are lost, and the person gets no answer (seen at 200 concurrent conversations,
+    tests/scale). The client must be the side that lets an idle connection go."""
     return subprocess.Popen(
         [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
-        cwd=ROOT, env=quiet_env({"SANIC_HOST": host}), stdin=subprocess.DEVNULL,
+        cwd=ROOT, env=quiet_env({"SANIC_HOST": host, "SANIC_KEEP_ALIVE_TIMEOUT": str(ACTION_KEEP_ALIVE)}),
+        stdin=subprocess.DEVNULL,
         stdout=log or subprocess.DEVNULL, stderr=log)
 
 
