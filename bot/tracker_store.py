@@ -99,6 +99,10 @@ def redacted_json(data: dict) -> str:
     data = scrub(json.loads(text))  # a copy: the tracker's own event is left alone
     if user:
         data["text"] = REDACTED
+        if isinstance(original := json.loads(text).get("message_id"), str):
+            # the front end's id of the message, kept as given: a platform's message number can look
+            # like a phone number, and a masked id would not be recognised when the message comes again
+            data["message_id"] = original
         parse = data.get("parse_data")
         if isinstance(parse, dict):
             parse["text"] = REDACTED

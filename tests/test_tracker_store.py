@@ -134,3 +134,13 @@ def test_replies_to_finds_the_answer_given_to_a_message_id(tmp_path):
     assert [m["text"] for m in store.replies_to("s", "tg_2")] == [f"残疾等级是几级？{MASK}"]  # as stored
     assert store.replies_to("s", "tg_3") is None and store.replies_to("other", "tg_1") is None
     assert store.replies_to("s", "tg%") is None and store.replies_to("s", "tg__") is None  # no wildcards
+
+
+def test_a_message_id_that_looks_like_a_phone_number_is_kept_as_given(tmp_path):
+    store = PrivateSQLTrackerStore(Domain.empty(), db=str(tmp_path / "t.db"))
+    events = [UserUttered(f"电话{PHONE}", {"name": "inform"}, message_id="13812345678"),
+              BotUttered("好的"), ActionExecuted("action_listen")]
+    asyncio.run(store.save(DialogueStateTracker.from_events("s", events)))
+    user = next(r for r in stored(tmp_path / "t.db") if r["event"] == "user")
+    assert user["message_id"] == "13812345678" and PHONE not in json.dumps(user, ensure_ascii=False)
+    assert [m["text"] for m in store.replies_to("s", "13812345678")] == ["好的"]
