@@ -7,11 +7,12 @@ PYTHON310 ?= $(shell for p in "$$(pyenv root 2>/dev/null)/versions/$$(cat .pytho
 KB := knowledge/zhucan.db
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: help install kb lint test chat bench clean
+.PHONY: help install kb lint test chat bench clean test-scale
 
 help:
 	@echo "make chat   talk to the bot in the terminal (sets everything up first)"
 	@echo "make test   run the test suite (sets everything up first)"
+	@echo "make test-scale   two Rasa servers on PostgreSQL and Redis, 200 conversations (installs both)"
 
 $(BIN)/.installed: pyproject.toml
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: install it with 'pyenv install $$(cat .python-version)'" >&2; exit 1; }
@@ -33,6 +34,19 @@ lint: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest
+
+# Several servers, one conversation store (docs/deploy.md): PostgreSQL and Redis from Debian's packages,
+# installed here when missing (as root, else with sudo); the tests start them on free local ports.
+# Not part of `make test`: it needs the packages and a few minutes.
+SCALE_PACKAGES := postgresql redis-server
+test-scale: $(BIN)/.installed
+	@if ! command -v redis-server >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  sudo=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  echo "installing $(SCALE_PACKAGES) (apt-get)"; \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SCALE_PACKAGES) >/dev/null \
+	  || { $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SCALE_PACKAGES) >/dev/null; }; \
+	fi
+	ZHUCAN_SCALE=1 $(BIN)/python -m pytest tests/scale
 
 chat: $(BIN)/.installed $(KB)
 	$(BIN)/zhucan chat

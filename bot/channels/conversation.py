@@ -68,9 +68,15 @@ class ConversationClient:
         except ValueError as exc:
             raise ConversationError("the answer is not JSON") from exc
 
-    async def send(self, sender: str, text: str) -> list[dict]:
-        """The bot's replies to `text`, in order: dicts with "text", "buttons", "custom"."""
-        replies = await self._post("/webhooks/rest/webhook", {"sender": sender, "message": text})
+    async def send(self, sender: str, text: str, message_id: str | None = None) -> list[dict]:
+        """The bot's replies to `text`, in order: dicts with "text", "buttons", "custom".
+
+        `message_id` (the platform's id of the message, unique in the conversation) makes sending
+        the same message again safe: it is answered, but handled only once (bot/channels/rest.py)."""
+        payload = {"sender": sender, "message": text}
+        if message_id is not None:
+            payload["message_id"] = str(message_id)
+        replies = await self._post("/webhooks/rest/webhook", payload)
         if not isinstance(replies, list) or not all(isinstance(r, dict) for r in replies):
             raise ConversationError("the answer is not a list of messages")
         return replies

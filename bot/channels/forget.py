@@ -87,11 +87,10 @@ async def forget_sender(agent: Any, sender: str) -> None:
     if lock_store is None:
         for store in stores:
             await _delete_from(store, sender)
-    else:
+    else:  # leaving the lock deletes it too, unless a message of this sender is waiting for it
         async with lock_store.lock(sender):
             for store in stores:
                 await _delete_from(store, sender)
-        lock_store.delete_lock(sender)
     if await agent.tracker_store.retrieve(sender) is not None:
         raise RuntimeError("the tracker is still there after deleting it")
 
