@@ -82,6 +82,11 @@ def required(slots: dict, programs: list | None = None) -> list[str]:
     return asyncio.run(ValidateProfileForm().required_slots([], CollectingDispatcher(), t, DOMAIN))
 
 
+def results_of(messages: list[dict]) -> list[dict]:
+    """The {"results": [...]} payload of a verdict (CONTRACT.md section 4)."""
+    return next(m["custom"]["results"] for m in messages if "results" in (m.get("custom") or {}))
+
+
 def assert_readable(text: str) -> None:
     """Plain text a screen reader reads well: short, nothing to strip, no symbols, no controls."""
     assert 0 < len(text) <= 500, len(text)
@@ -285,7 +290,7 @@ def test_dont_know_skips_the_question_and_is_never_a_no():
     # the verdict stays need_info and says who can tell
     events, messages = verdicts({**held, "unsure": ["household"]})
     said = "\n".join(texts(messages))
-    results = [m for m in messages if m.get("custom")][0]["custom"]["results"]
+    results = results_of(messages)
     assert [r["verdict"] for r in results] == ["need_info"]
     assert "您说不清楚的：家庭低保等情况。" in said and "乡镇人民政府" in said
     for text in texts(messages):
@@ -367,8 +372,8 @@ def test_verdicts_answer_first_then_what_applies_then_one_sentence_for_the_rest(
     from bot.render import SUMMARY_LIMIT, headline
 
     events, messages = verdicts(EVERY_PROGRAMME)
-    *said, payload = messages
-    results = payload["custom"]["results"]
+    said = [m for m in messages if "results" not in (m.get("custom") or {})]
+    results = results_of(messages)
     assert [r["program"] for r in results] == [r.program for r in evaluate(
         profile_from_slots(EVERY_PROGRAMME)[0], None, None).results]  # the payload is complete
     for result in results:
@@ -394,7 +399,7 @@ def test_one_programme_asked_then_the_others_are_offered():
     slots = {"region": TAIYUAN, "disability_category": "physical", "disability_grade": 1,
              "has_certificate": True, "needs_long_term_care": True, "programs": ["care_subsidy"]}
     _, messages = verdicts(slots)
-    results = [m for m in messages if m.get("custom")][0]["custom"]["results"]
+    results = results_of(messages)
     assert [(r["program"], r["verdict"]) for r in results] == [("care_subsidy", "eligible")]
     assert messages[0]["text"].startswith("按规定能领：护理补贴")
     assert messages[1]["text"].startswith("重度残疾人护理补贴：按规定符合条件")
@@ -408,8 +413,7 @@ def test_an_unchanged_verdict_is_said_in_one_sentence():
     events, first = verdicts(slots)
     _, again = verdicts({**slots, "age": 45, "last_results": slot_events(events)["last_results"]})
     assert texts(again)[0] == texts(first)[0] + "这些结论和刚才一样。要再听理由和依据，请说：为什么。"
-    payloads = [m["custom"] for m in first + again if m.get("custom")]
-    assert payloads[0] == payloads[1]  # the payload is complete every time
+    assert results_of(first) == results_of(again)  # the payload is complete every time
     _, changed = verdicts({**slots, "needs_long_term_care": False, "last_results": slot_events(events)["last_results"]})
     assert "结论和刚才一样" not in changed[0]["text"] and "不符合" in changed[0]["text"]
 
@@ -428,7 +432,7 @@ def test_an_expired_plan_is_said_and_where_to_apply():
 def test_verdicts_never_see_a_bad_value():
     events, messages = verdicts({**EVERY_PROGRAMME, "disability_grade": 7, "age": 200})
     assert slot_events(events)["disability_grade"] is None and slot_events(events)["age"] is None
-    results = [m for m in messages if m.get("custom")][0]["custom"]["results"]
+    results = results_of(messages)
     assert all("7级" not in " ".join(r["reasons"]) for r in results)
 
 

@@ -17,7 +17,7 @@ def lex():
     ("disability_category", "看不见", "vision"), ("disability_category", "盲人", "vision"),
     ("disability_category", "眼睛看不见", "vision"), ("disability_category", "耳聋", "hearing"),
     ("disability_category", "听不见", "hearing"), ("disability_category", "哑巴", "speech"),
-    ("disability_category", "哑巴", "speech"), ("disability_category", "瘫痪", "physical"),
+    ("disability_category", "哑巴", "speech"), ("disability_category", "偏瘫", "physical"),
     ("disability_category", "截肢", "physical"), ("disability_category", "智障", "intellectual"),
     ("disability_category", "精神分裂", "mental"), ("disability_category", "多重残疾", "multiple"),
     ("disability_category", "肢体", "physical"),

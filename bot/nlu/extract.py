@@ -68,7 +68,8 @@ _CLAUSE = "，。,.;；!！?？\n、:："
 _TRUE, _FALSE = "true", "false"
 
 # --- negation ----------------------------------------------------------------------------------
-_NEG = r"(?:没有|没|不是|不用|不需要|不要|用不着|不必|没必要|评不上|吃不上|领不上|够不上|办不下来|批不下来|不|无|未|非|并非|别)"
+_NEG = (r"(?:没有|没|不是|不用|不需要|不要|用不着|不必|没必要|评不上|吃不上|领不上|够不上|办不下来|批不下来|没法|没办法|"
+        r"不能|无法|上不了|不|无|未|非|并非|别)")
 # words that may stand between the negation and the term: "没有办残疾证", "不是吃低保", "不在福利院"
 _GAP = (r"(?:|办|办过|办理|领|领过|拿|拿过|拿到|吃|吃过|享受|是|在|用|需要|要|有|评|评上|申请|申请过|去办|曾|算|"
         r"属于|符合|再|还|能|太|怎么|一直|长期)")
@@ -77,26 +78,27 @@ _NEG_BEFORE_EN = re.compile(r"(?i)(?<![a-z])(?:no|not|without|never|don'?t\s+hav
 _QUESTION_BEFORE = re.compile(r"(?:有没有|是不是|是否|有无|能不能|需不需要|要不要|用不用|算不算|属不属于|"
                               r"在不在|办没办|办没办过|有木有|怎么|怎样|如何|去哪|哪里|想|准备|打算|能否|可以|"
                               r"能|纳入|申请|单独)" + _GAP + r"\s*$")
-_NEG_AFTER = re.compile(r"^\s*(?:还|也|都|暂时|目前|现在)?(?:没有|没|未|不是)(?:办|半|领|拿|评|申请|办理)?"
+_NEG_AFTER = re.compile(r"^\s*(?:还|也|都|暂时|目前|现在)?(?:没有|没|未|不是)(?:去)?(?:办|半|领|拿|评|申请|办理)?"
                         r"(?:下来|过|到|好)?(?:了|呢|啊|哦|呀)?\s*$")
 _QUESTION_AFTER = re.compile(r"^\s*(?:吗|么|没有|没|不|是不是|有没有)\s*[?？]?\s*$")
 # "不是没有证": two negations say yes; "我可没说他不要人照顾": what was not said says nothing.
 _DOUBLE_NEG = re.compile(r"(?<![也都啥么])(?:不是|并不是)(?:没有|没|不)" + _GAP + r"\s*$")
-_NOT_SAID = re.compile(r"(?:没说|不是说|并不是说|没有说)[^，。,.;；]{0,8}$")
+_NOT_SAID = re.compile(r"(?:没说|不是说|并不是说|没有说)[^，。,.;；\s]{0,8}$")
 # A term said of another time, of a case that may not be, or of someone else in general: it states
 # nothing about this person now ("以前是低保户", "残疾证丢了的话", "打零工的时候", "怀疑是孤独症",
 # "只有低保户才能领", "跟孤儿差不多").
 _UNSTATED_BEFORE = re.compile(r"(?:以前|原来|过去|曾经|偶尔|如果|要是|假如|万一|怀疑|疑似|像是|只有|只要|不管|那年|那时候?|当年|"
+                              r"听说|准备|打算|下个月|下个?礼拜|下周|明年|以后再|是不是|是否|出门|外出|"
                               r"那会儿?|"
-                              r"无论|除非|一般|哪些|什么样的?)[^，。,.;；!！?？]{0,8}$|从$")
+                              r"无论|除非|一般|哪些|什么样的?)[^，。,.;；!！?？\s]{0,8}$|从$")
 _UNSTATED_AFTER = re.compile(r"^(?:的时候|那时候|丢了|掉了|没了|不见了|到期|过期|怎么|咋|去哪|在哪|哪里|要去|有什么用|"
                              r"办理|也能|也可以|才能|才可以|都能|康复中心|康复机构|中心|机构|学校|"
-                             r"证明|职工|领养|收养|抱养|做康复|上班|工作|当老师|当阿姨)")
+                             r"证明|职工|领养|收养|抱养|做康复|上班|工作|当老师|当阿姨|不是只有|只有|是不是|做过康复)")
 _LAPSED = re.compile(r"过期|到期|丢了|弄丢|掉了|作废|注销")  # later in the clause: "办了又过期了"
 _IF_AFTER = re.compile(r"^(?:以后|之后|后|的话|以前|之前|了?还能|了?还可以|了?能不能|了?会不会)")
 _QUESTION_REST = re.compile(r"吗|么|[?？]|多久|几个月|怎么|咋|能不能|还能|会不会|是不是|可以吗")
-_COMPARED = re.compile(r"(?:跟|和|像|如同|好比)[^，。,.;；]{0,6}$")
-_COMPARED_AFTER = re.compile(r"^[^，。,.;；]{0,4}(?:差不多|一样|似的|一个样)")
+_COMPARED = re.compile(r"(?:跟|和|像|如同|好比)[^，。,.;；\s]{0,6}$")
+_COMPARED_AFTER = re.compile(r"^[^，。,.;；\s]{0,4}(?:差不多|一样|似的|一个样)")
 
 
 def unstated(text: str, start: int, end: int) -> bool:
@@ -117,13 +119,22 @@ def unstated(text: str, start: int, end: int) -> bool:
     return bool(_COMPARED.search(before) and _COMPARED_AFTER.match(after))
 
 
+def _ends_clause(text: str, i: int) -> bool:
+    """Whether the character at i ends a clause: punctuation, or a space between Chinese words (the
+    spaces left inside words were taken out by _squeeze; "no certificate" keeps its spaces)."""
+    ch = text[i]
+    if ch in _CLAUSE:
+        return True
+    return ch.isspace() and 0 < i < len(text) - 1 and not (text[i - 1].isascii() and text[i + 1].isascii())
+
+
 def _clause(text: str, start: int, end: int) -> tuple[str, str]:
     """The text before `start` and after `end` inside the same clause."""
     b = start
-    while b > 0 and text[b - 1] not in _CLAUSE:
+    while b > 0 and not _ends_clause(text, b - 1):
         b -= 1
     e = end
-    while e < len(text) and text[e] not in _CLAUSE:
+    while e < len(text) and not _ends_clause(text, e):
         e += 1
     return text[b:start], text[end:e]
 
@@ -166,6 +177,8 @@ PHRASES: list[tuple[re.Pattern, str, str]] = [(re.compile(p), e, v) for p, e, v 
      "has_certificate", _FALSE),
     (r"(?<![残疾人])证(?:还|也)?(?:没有|没)(?:办|拿|领)?(?:下来|过)?", "has_certificate", _FALSE),
     (r"(?:正在|还在|在)(?:办|申请|办理)" + _CERT, "has_certificate", _FALSE),
+    (r"(?:准备|打算|想|想要|要)[^，。,.;；!！?？\s]{0,6}?(?:去)?(?:给[^，。,.;；\s]{0,3})?办(?:个|一个|张)?" + _CERT,
+     "has_certificate", _FALSE),
     (_CERT + r"(?:正在|还在|在)(?:办|申请|办理)", "has_certificate", _FALSE),
     (r"(?P<t>(?:残疾人?)?证)(?:已经|早就|早|也)?(?:办了|办好了|办下来了|有了|拿到了|领了)", "has_certificate", _TRUE),
     (r"办(?:过|好|完|下来)了?(?P<t>(?:残疾人?)?证)", "has_certificate", _TRUE),
@@ -219,7 +232,7 @@ PHRASES: list[tuple[re.Pattern, str, str]] = [(re.compile(p), e, v) for p, e, v 
     (r"(?P<t>(?:爸|妈|爸爸|妈妈|父亲|母亲|父母|爸妈)(?:都|还|也)?(?:健在|在世|活着)|"
      r"(?:爸|妈|爸爸|妈妈|父亲|母亲|父母|爸妈)(?:都|还|也)在(?=$|[，。,.！!？?\s]|就是|但|呢|啊|着))", "orphan", _FALSE),
     (r"(?P<t>在(?:县里的|市里的)?(?:儿童)?福利院长大)", "in_welfare_institution", _TRUE),
-    (r"(?:还)?(?:没有|没)(?:去)?(?:确诊|查|诊断)(?:过|出来)?", "autism", _FALSE),
+    (r"(?:还)?(?:没有|没)(?:确诊|诊断)(?:过|出来)?", "autism", _FALSE),
     (r"(?P<t>长照|需长照)", "needs_long_term_care", _TRUE),
 ]]
 
@@ -239,21 +252,24 @@ PROGRAM_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), v) for p, v in 
 ]]
 # Before 低保 in a clause: it names the programme someone applies for, not the household's status
 # ("给她办低保", "申请低保", "能吃上低保"). After 了/过/下来 it is done ("办了低保": a 低保 household).
-_APPLY_BEFORE = re.compile(r"(?:办|办理|申请|申办|纳入|列入|报|弄|搞|吃上|领上|去办|想办|要办|能办|"
+_APPLY_BEFORE = re.compile(r"(?:办|办理|申请|申办|纳入|列入|报|弄|搞|吃上|领上|去办|想办|要办|能办|够|够得上|差一点就够|"
                            r"给[她他它]办|帮[她他它]办|给孩子办)(?:一?个)?$")
 # A question about whether one may have it, a few words before: "能不能单独立户吃低保".
-_MAY_BEFORE = re.compile(r"(?:能不能|可不可以|能否|是否|可以|能|想办|想申请|想吃|要办|要申请)[^，。,.;；!！?？]{0,8}?"
+_MAY_BEFORE = re.compile(r"(?:能不能|可不可以|能否|是否|可以|能|想办|想申请|想吃|要办|要申请)[^，。,.;；!！?？\s]{0,8}?"
                          r"(?:吃|领|办|申请|纳入|享受|拿|进|列入)?$")
 # 低保 before a question about another programme is the household's ("低保户咋申请护理补贴").
 _OTHER_PROGRAMME = re.compile(r"护理|生活补贴|补贴|补助|康复|渐退|两补|残疾证|钱")
 # After 低保: what the programme is like, not whether the household has it ("低保怎么申请").
 _PROGRAM_AFTER = re.compile(r"^(?:的?(?:政策|条件|标准|待遇|规定|申请)|怎么|咋|如何|要什么|需要什么|有什么|能不能|"
                             r"好不好|难不难|线|标|金|还能|还会|能保留|保留|会不会|会|给缓|缓|"
-                            r"(?:就|也|都|已经)?(?:给|被)?(?:停|取消|断))")
+                            r"(?:就|也|都|已经)?(?:给|被)?(?:停|取消|断)|名额|是什么|是啥|去年停|早停|户是什么|的人|"
+                            r"户的标准|户的残疾人|户家里有|户能|户办|户有什么)")
 # 一级 / 2级 followed by these is some other grading ("一级市场", "二级医院", "三级甲等", "一级护理").
 _NOT_GRADE_AFTER = tuple("市医院公路教师建造响应保护警报方棒甲乙学资企单干职工风险预部机政行标指城站台品茶厨演作运裁"
                          "士军官水平考英汉钢别以加跳阶层楼选板建筑律翻译消防退往")
 _NOT_GRADE_BEFORE = tuple("高低升降提晋年")
+# Before a grade: another grading (血压, 伤残鉴定, 工伤, a hospital's): "高血压三级", "伤残鉴定二级".
+_OTHER_GRADING = re.compile(r"(?:血压|伤残|工伤|鉴定|护理等级|医院|甲等|职称|钢琴|英语|考级|等级考试)[^，。,.;；\s]{0,3}$")
 
 # English that no single word of the lexicon holds
 _EN_NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "i": 1, "ii": 2, "iii": 3, "iv": 4}
@@ -274,7 +290,8 @@ _WORK_WORDS = ("上班", "工作", "就业", "打工", "上岗", "干活", "活�
                "上工", "打零工", "进厂", "网店")
 _AGE_CUE = re.compile(r"(?:今年|年龄|年纪|岁数|年满|满)(?:是|有|为|:|：|已经|才|都)?\s*$")
 _PER_MONTH_BEFORE = re.compile(r"(?:钱|元|块|多少|每|一个人)\s*$")
-_PER_MONTH_AFTER = re.compile(r"^\s*(?:发|给|能|不到|挣|收入|多少|才|就|只有|只|的钱|的收入|工资|有[\d一二三四五六七八九十两几百千])")
+_PER_MONTH_AFTER = re.compile(r"^\s*(?:发|给|能|不到|挣|收入|多少|才|就|只有|只|的钱|的收入|工资|有[\d一二三四五六七八九十两几百千]|"
+                              r"[\d一二三四五六七八九十两几]+[百千万块元])")
 _AGE_ADVERBS = re.compile(r"(?:他|她|它|我|俺|咱|人家)?(?:今年|现在|都|已经|才|也|快)*$")
 _GRADE_CUE = re.compile(r"(?:等级|级别|评级|评的是|评了)(?:是|为|:|：)?\s*$")
 # In a message about a 低保 household's income, 上班/就业/打工 first says why it rose (exit_cause), then
@@ -367,14 +384,11 @@ def extract(text: str, nlp=None, about: str | None = None) -> list[dict]:
     norm = normalise_text(text)
     squeezed, where = _squeeze(norm)
     if squeezed != norm:
-        # "低保 边缘 户", "崇 明 的 七十 八 岁": read without the spaces, said back in place; what only
-        # the spaced text says ("太原 肢一 持证": a caseworker's words) is added where it does not overlap
+        # "低保 边缘 户", "崇 明 的 七十 八 岁": read without the spaces that fall inside a word, said back
+        # in place; the spaces between words stay, as the ends of clauses they are ("残疾证 孩子自闭症")
         found = _extract(squeezed, _terms().match(_tokens(squeezed)), about)
         for e in found:
             e["start"], e["end"] = where[e["start"]], where[e["end"] - 1] + 1
-        spans = [(e["start"], e["end"]) for e in found]
-        found += [e for e in _extract(norm, _terms().match(_tokens(norm)), about)
-                  if not any(_overlaps((e["start"], e["end"]), sp) for sp in spans)]
         return sorted(found, key=lambda e: (e["start"], -(e["end"] - e["start"])))
     if nlp is not None:
         return extract_doc(norm, nlp(norm))
@@ -382,19 +396,39 @@ def extract(text: str, nlp=None, about: str | None = None) -> list[dict]:
     return _extract(norm, spans, about)
 
 
-_SPACE_IN_WORDS = re.compile(r"(?<=[\u4e00-\u9fff])[ \t\u3000]+(?=[\u4e00-\u9fff\d])|(?<=\d)[ \t]+(?=[\u4e00-\u9fff])")
+_SPACE_IN_WORDS = re.compile(r"(?<=[\u4e00-\u9fff])(?<![一二两三四五六七八九])[ \t\u3000]+(?=[\u4e00-\u9fff\d])|"
+                             r"(?<=[一二两三四五六七八九])[ \t\u3000]+(?=[^一二两三四五六七八九十\d\s])|"
+                             r"(?<=\d)[ \t]+(?=[\u4e00-\u9fff])")
 
 
 def _squeeze(text: str) -> tuple[str, list[int]]:
-    """`text` without spaces inside Chinese words (voice input and some keyboards put them there),
-    and for each remaining character its position in `text`."""
-    if not _SPACE_IN_WORDS.search(text):
+    """`text` without the spaces that fall inside a word (voice input and some keyboards put them there:
+    "低保 边缘 户", "崇 明", "七十 八 岁"), and for each remaining character its position in `text`.
+
+    A space is taken out only where, without all the spaces between Chinese characters, it falls inside
+    a domain term, a place name or a number that is not there with the spaces; the others stay."""
+    candidates = [m for m in _SPACE_IN_WORDS.finditer(text)]
+    if not candidates:
         return text, []
-    keep = [True] * len(text)
-    for m in _SPACE_IN_WORDS.finditer(text):
-        for i in range(m.start(), m.end()):
-            keep[i] = False
-    where = [i for i, k in enumerate(keep) if k]
+    from knowledge.gazetteer import gazetteer
+    from knowledge.textnorm import find_quantities
+
+    drop = {i for m in candidates for i in range(m.start(), m.end())}
+    where_all = [i for i in range(len(text)) if i not in drop]
+    joined = "".join(text[i] for i in where_all)
+    spans = [(s, e) for s, e in _terms().match(_tokens(joined))]
+    spans += [(m.start, m.end) for m in gazetteer().mentions(joined)]
+    spans += [(q.start, q.end) for q in find_quantities(joined)]
+    spans += [m.span() for pattern, _, _ in PHRASES for m in pattern.finditer(joined)]
+    inside: set[int] = set()
+    for s, e in spans:
+        if e - s < 2:
+            continue
+        lo, hi = where_all[s], where_all[e - 1]
+        inside.update(i for i in drop if lo < i < hi)
+    if not inside:
+        return text, []
+    where = [i for i in range(len(text)) if i not in inside]
     return "".join(text[i] for i in where), where
 
 
@@ -523,6 +557,9 @@ def _lexicon(text: str, spans: Iterable[tuple[int, int]], phrases: list[_Ent], a
                 continue  # 给她办低保, 低保怎么申请, 低保标准: the programme, not the household's status
             if label == "disability_grade" and not grade_context(text, s, e):
                 continue  # 一级市场, 二级医院, 高一级
+            if label == "disability_category" and text[s:e] == "精神" and re.match(
+                    r"(?:头|状态|面貌|压力|不太好|不好|挺好|很好|还好|不错|差|足|好)", text[e:]):
+                continue  # 精神头不好: spirits, not a category
             if label == "in_welfare_institution" and re.match(r"的(?:娃|孩子|人)", text[e:]):
                 continue  # "儿童福利院的娃也能办吗": children there in general
             if label == "disability_category" and re.search(r"(?:一只眼|单眼|左眼|右眼|一个眼睛?|一边)[^，。]{0,3}$",
@@ -555,7 +592,7 @@ def _exit_linked(text: str, start: int, end: int) -> bool:
         i = after.find(word)
         if i >= 0 and (_EXIT_LINK.search(after[:i + len(word)]) or word.startswith(("挣", "钱"))):
             return True
-    return bool(re.search(r"(?:因为|由于|是因为)[^，。,.;；]{0,6}$", text[max(0, start - 10):start]))
+    return bool(re.search(r"(?:因为|由于|是因为)[^，。,.;；\s]{0,6}$", text[max(0, start - 10):start]))
 
 
 def _program_phrases(text: str, taken: list[_Ent]) -> list[_Ent]:
@@ -586,6 +623,9 @@ def programme_named(text: str, start: int, end: int) -> bool:
         return False  # "咱是低保户咋申请护理补贴": 护理补贴 is asked about; the 低保 is theirs
     if _APPLY_BEFORE.search(before) or after_match:
         return True
+    if term == "低保户" and not re.search(r"[我俺咱家是们他她]", before) and re.match(
+            r"(?:办|家里有|的(?:残疾人|人|标准)|都|就|才)", after):
+        return True  # "低保户办残疾证不要钱", "低保户家里有残疾人的…": 低保 households in general
     return any(m.start() <= start and end <= m.end() for pattern, _ in PROGRAM_PHRASES
                for m in pattern.finditer(text))
 
@@ -595,6 +635,8 @@ def grade_context(text: str, start: int, end: int) -> bool:
     (not "一级市场", "高一级", "一级一级往上爬")."""
     word = text[start:end]
     if text[end:end + len(word)] == word or (start >= len(word) and text[start - len(word):start] == word):
+        return False
+    if _OTHER_GRADING.search(text[max(0, start - 8):start]):
         return False
     return not (text[end:end + 1].startswith(_NOT_GRADE_AFTER) or text[start - 1:start].startswith(_NOT_GRADE_BEFORE)
                 and start > 0)
@@ -693,8 +735,8 @@ def _age_by_person(text: str, start: int, end: int, taken: list[_Ent]) -> bool:
     if unstated(text, start, end):
         return False  # "那年他才二十三"
     lead = _AGE_ADVERBS.sub("", text[:start].rstrip())
-    if re.search(r"[他她](?:今年|现在|都|已经|也|才)*\s*$", text[:start]):
-        return True  # "他二十六我都五十多了": his age, said right after him
+    if re.search(r"[他她](?:今年|现在|都|已经|也|才)*\s*$", text[:start]) and (end - start >= 2 or text[end:end + 1] == "岁"):
+        return True  # "他二十六我都五十多了": his age, said right after him (not "跟她一样")
     exact = re.fullmatch(r"[\d〇零一二两俩仨三四五六七八九十百]+", text[start:end]) is not None
     if exact and not re.match(r"(?:了|岁|周岁|$|[\s，。,.;；!！?？])", text[end:end + 2]):
         return False  # "一记肢体": a number that runs into other words is no age
@@ -756,6 +798,25 @@ def _pinyin_places() -> dict[str, list[str]]:
     return out
 
 
+# After a place in its clause: something done there (work, treatment, a trip), not where one's 户籍 is.
+_DONE_THERE = re.compile(r"^[^，。,.;；!！?？\s]{0,10}?(?:上班|打工|打更|工作|干活|做生意|开店|看病|看过|住院|医院|确诊|治疗|"
+                         r"做康复|读书|上学|旅游|出差|种地|种了|带孩子|照顾|帮忙|当保姆|坐牢|服刑)")
+_TO_PLACE = re.compile(r"(?<!搬)(?<!迁)(?:去|到|来|从|跑到|嫁到|调到)(?:了|过)?\s*$")
+_REGISTERED_BEFORE = re.compile(r"(?:户口|户籍|老家|家在|家住|住在|住|是|搬到|迁到|落户)[^，。,.;；\s]{0,4}$")
+_PAST_PLACE = re.compile(r"(?:以前|原来|本来|过去|曾经|早先)(?:是|住在|住|在|户口在)?[^，。,.;；\s]{0,3}$")
+
+
+def elsewhere(text: str, start: int, end: int) -> bool:
+    """Whether the place at [start, end) is where something is done or gone to rather than where the
+    person's 户籍 is: "在上海打工", "去上海看病", "嫁到宁波" (unless the words say 户口在 it)."""
+    before = text[max(0, start - 8):start]
+    if _PAST_PLACE.search(before):
+        return True  # "以前住在道里区", "本来是奉化的": where they were
+    if _REGISTERED_BEFORE.search(before) and not _TO_PLACE.search(before):
+        return False
+    return bool(_TO_PLACE.search(before) or _DONE_THERE.match(text[end:]))
+
+
 def _places(text: str, taken: list[_Ent]) -> list[_Ent]:
     from knowledge.gazetteer import PlaceError, gazetteer
 
@@ -767,6 +828,8 @@ def _places(text: str, taken: list[_Ent]) -> list[_Ent]:
             continue
         if re.search(r"(?:不是|不在|没在|不住在?)$", text[:m.start]):
             continue  # "在大同不是太原"
+        if elsewhere(text, m.start, m.end):
+            continue  # "在上海打工", "去上海瑞金医院看过": where something happens, not the 户籍
         value = m.places[0].code if len(m.places) == 1 else m.text
         out.append(_Ent("region", m.start, m.end, value, "place"))
     for m in _LATIN_WORD.finditer(text):

@@ -88,6 +88,10 @@ def understand(text: str, asking: str | None = None, profile: dict | None = None
         return reading
     norm = normalise_text(clip(text))
     entities = _in_reply_to(extract(norm, about=reading.asking), reading.asking, norm)
+    if reading.asking:  # "他哥是自闭症，他不是": only what is said of them counts
+        span = _their_clause(norm)
+        if span is not None:
+            entities = [e for e in entities if span[0] <= e["start"] and e["end"] <= span[1]]
     _read_entities(reading, norm, entities)
     if reading.asking:
         _read_reply(reading, norm, reading.asking, entities, prefer)
@@ -136,8 +140,16 @@ def _hedged(text: str, start: int) -> bool:
 _PERSONAL = ("age", "employed", "months_employed", "has_certificate", "orphan", "in_welfare_institution", "autism")
 _DISABILITY = ("disability_category", "disability_grade", "needs_long_term_care", "autism")
 _OTHER_PEOPLE = re.compile(r"嫂子|儿媳妇?|女婿|弟媳|姐夫|妹夫|侄子|侄女|外甥女?|那口子|(?:孩子|娃)(?:他|的)?(?:爸爸?|妈妈?)|"
-                           r"老板|同事|邻居|朋友|亲戚|老师|医生|别人|人家|我们一家|一家人|全家|我们|俺们|咱们")
-_SELF = re.compile(r"(?<![他她它])(?:我|俺|咱|本人)(?!们|家|这边|那边)")
+                           r"[他她](?:爸爸?|妈妈?|哥哥?|姐姐?|弟弟?|妹妹?|爷爷|奶奶|表哥|表姐|表弟|表妹)|"
+                           r"表哥|表姐|表弟|表妹|堂哥|堂姐|堂弟|堂妹|前夫|前妻|同桌|同学|室友|工友|"
+                           r"家庭成员|家里人|家人|阿姨|叔叔|大爷|大妈|大娘|大伯|楼下|楼上|那个老太太|那个老头|"
+                           r"老板|同事|邻居|朋友|亲戚|老师|医生|社工|别人|人家|我们一家|一家人|全家|老[大二三四五六]")
+# A person named as the object of caring, bearing, raising: not who the facts after it are about.
+_AS_OBJECT = re.compile(r"(?:生|生完|生了|带|带着|照顾|伺候|养|陪|陪着|接|送|管|看着)$")
+# A person who only reports what another said ("医生说是…") owns nothing of what follows.
+_REPORTS = re.compile(r"^(?:说|讲|告诉|建议|让|判断|诊断|鉴定|认为)")
+# the speaker as the one something is said of: not as an object ("要我帮忙", "跟我过")
+_SELF = re.compile(r"(?<![他她它要让给帮跟和叫找问替陪靠由被把对向])(?:我|俺|咱|本人)(?!们|家|这边|那边)")
 
 
 _MALE = re.compile(r"爸|爹|父|公公|爷|姥爷|外公|儿子|哥|弟|老公|丈夫|老头|叔|舅|伯|孙子|侄子|女婿|姐夫|妹夫|小子")
@@ -148,8 +160,15 @@ def _people(text: str, entities: list[dict]) -> list[tuple[int, int, str]]:
     """(start, end, who) of every person named: the lexicon's subjects (我爸 -> father), other people
     (嫂子, 孩子爸爸 -> other:…), the speaker (我, 俺 -> self), and 他/她 as the last person named
     before them who can be called so (not the speaker; 她 not a man, 他 not a woman)."""
-    out = [(e["start"], e["end"], e["value"]) for e in entities if e["entity"] == "subject" and e["value"] != "self"]
+    out = [(e["start"], e["end"], e["value"]) for e in entities if e["entity"] == "subject" and e["value"] != "self"
+           and not _REPORTS.match(text[e["end"]:])  # "我姐说…": she reports, the facts are not hers
+           and not _AS_OBJECT.search(text[max(0, e["start"] - 3):e["start"]])]  # "生完孩子", "照顾儿子"
+    for i, (start, end, who) in enumerate(out):  # "邻居家孩子", "他哥家的孩子": someone else's
+        if re.search(r"(?:邻居|同事|朋友|亲戚|别人|人家|他|她|前夫|前妻)(?:家的?|的)$", text[max(0, start - 4):start]):
+            out[i] = (start, end, "other:" + text[start:end])
     for m in _OTHER_PEOPLE.finditer(text):
+        if _REPORTS.match(text[m.end():]):
+            continue
         out = [p for p in out if not (p[0] >= m.start() and p[1] <= m.end())]  # 孩子爸爸: not 孩子, 爸爸
         out.append((m.start(), m.end(), "other:" + m.group()))
     for m in _SELF.finditer(text):
@@ -161,10 +180,32 @@ def _people(text: str, entities: list[dict]) -> list[tuple[int, int, str]]:
             continue
         unlike = _FEMALE if m.group() == "他" else _MALE
         earlier = [p for p in out if p[1] <= m.start() and p[2] != "self" and not unlike.search(text[p[0]:p[1]])]
-        if earlier:
-            out.append((m.start(), m.end(), earlier[-1][2]))
-            out.sort()
+        # with no one named before, 他/她 is the person the conversation is about
+        out.append((m.start(), m.end(), earlier[-1][2] if earlier else "third"))
+        out.sort()
     return out
+
+
+# "我问的是我女儿", "帮一个阿姨问", "是我妈有残疾": who the message is about, said outright.
+_ABOUT = re.compile(r"(?:是替|替|是帮|帮|给)(?P<who>[^，。,.;；!！?？\s]{1,6}?)(?:问|咨询|打听)|"
+                    r"(?:问的是|说的是|我问的是)(?P<who3>[^，。,.;；!！?？\s]{1,6})|"
+                    r"(?:是|就是)(?P<who2>[^，。,.;；!！?？\s]{1,4}?)(?:有残疾|残疾|的情况)")
+
+
+_FAMILY = re.compile(r"(?:我们|俺们|咱们|我|俺|咱)(?:家|一家)|家里|我们|俺们|咱们")
+_PEOPLE_WORDS = re.compile(r"我们|俺们|咱们")
+
+
+def _people_of_families(text: str, people: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The people list for a household fact: 我家, 我们, 家里 name the family of whoever the message is
+    about ("family"), not someone else."""
+    out = list(people)
+    for m in _FAMILY.finditer(text):
+        if any(p[1] == m.start() for p in people):
+            continue  # "我前夫家里": his family's
+        out = [p for p in out if not (m.start() <= p[0] < m.end())]
+        out.append((m.start(), m.end(), "family"))
+    return sorted(out)
 
 
 def _owner(people: list[tuple[int, int, str]], position: int) -> str | None:
@@ -172,28 +213,48 @@ def _owner(people: list[tuple[int, int, str]], position: int) -> str | None:
     return before[-1] if before else None
 
 
-def _main_person(people: list[tuple[int, int, str]], entities: list[dict]) -> str | None:
-    """Who the message is about: the person named last before its first disability fact."""
-    first = min((e["start"] for e in entities if e["entity"] in _DISABILITY), default=None)
-    if first is None:
-        named = [who for _, _, who in people if who != "self" and not who.startswith("other:")]
-        return named[0] if named else None
-    return _owner(people, first)
+def _main_person(text: str, people: list[tuple[int, int, str]], entities: list[dict]) -> str | None:
+    """Who the message is about: the person it says it asks about ("我问的是我女儿"), else the person
+    named last before its first disability fact that is not someone else's (邻居家孩子是自闭症…)."""
+    for m in _ABOUT.finditer(text):
+        group = next(g for g in ("who", "who2", "who3") if m.group(g))
+        start, end = m.start(group), m.end(group)
+        named = [who for a, b, who in people if a >= start and b <= end + 1]
+        if named:
+            return named[-1]
+    owners = [_owner(people, e["start"]) for e in sorted((e for e in entities if e["entity"] in _DISABILITY),
+                                                          key=lambda e: e["start"])]
+    for owner in owners:
+        if owner is None or not owner.startswith("other:"):
+            return owner
+    named = [who for _, _, who in people if who != "self" and not who.startswith("other:") and who != "third"]
+    if named:  # "邻居家孩子是自闭症…我家孩子五岁": ours, not the neighbour's
+        return named[0]
+    if owners:  # every disability fact is of the one person named (娃他爸, 老二): that is who it is about
+        return owners[0]
+    return "third" if any(who == "third" for _, _, who in people) else None
 
 
 def _read_entities(reading: Reading, text: str, entities: list[dict]) -> None:
     from rules.facts import FACTS, ProfileError
 
     people = _people(text, entities)
-    main = _main_person(people, entities)
-    if main and not main.startswith("other:"):
+    main = _main_person(text, people, entities)
+    if reading.asking and main is not None and main.startswith("other:"):
+        main = None  # a reply is about the person asked about; "他哥是自闭症" is about someone else
+    if main and not main.startswith("other:") and main != "third":
         reading.subject = main
+    family = _people_of_families(text, people)
     by_fact: dict[str, list[dict]] = {}
     for e in entities:
-        if e["entity"] in _PERSONAL and people:
+        if e["entity"] in _PERSONAL + _DISABILITY and people:
             owner = _owner(people, e["start"])
             if owner is not None and owner != (main or "self"):
                 continue  # said of someone else in the story
+        if e["entity"] == "household" and family:
+            owner = _owner(family, e["start"])
+            if owner is not None and owner != (main or "self") and owner != "family":
+                continue  # "我姐家吃低保", "邻居家是低保户": another family's
         kind = e["entity"]
         if kind == "program":
             for pid in str(e["value"]).split("+"):
@@ -331,8 +392,13 @@ def _read_reply(reading: Reading, text: str, fact: str, entities: list[dict], pr
             return
     if fact in reading.facts or fact in reading.confirm or fact in reading.inexact or fact in reading.rejected:
         return
+    said_first = next((w for w in sorted(lex.replies("dont_know"), key=len, reverse=True) if clean.startswith(w)), None)
+    if said_first:  # "不清楚 没去查过": not knowing, then why
+        reading.dont_know = True
+        return
+    clause = _about_them(clean)
     if spec.kind in ("bool", "enum"):  # the question's own answer forms first: "没办过也不知道去哪办" is a no
-        value, hedged = _answer_word(spec, clean)
+        value, hedged = _answer_word(spec, clause, text)
         if value is not None:
             (reading.confirm if hedged else reading.facts)[fact] = value
             return
@@ -350,12 +416,38 @@ def _read_reply(reading: Reading, text: str, fact: str, entities: list[dict], pr
         return  # _read_places reads a reply to 户籍在哪里 as a place, whatever cue words surround it
     if spec.kind != "bool":
         return
-    value, hedged = _yes_no(clean, lex)
+    value, hedged = _yes_no(clause, lex)
     if value is not None:
         (reading.confirm if hedged else reading.facts)[fact] = value
 
 
-def _answer_word(spec, clean: str) -> tuple[Any, bool]:
+_THEM = re.compile(r"(?:[他她](?!们|哥|姐|弟|妹|爸|妈|爷|奶)|我们家|我家|俺家|咱家|他本人|她本人)(?:也|倒|还|就)?")
+
+
+def _their_clause(text: str) -> tuple[int, int] | None:
+    """(start, end) of the last clause about the person asked about, in a reply of several clauses
+    where another is about someone else; None when there is no such clause."""
+    clauses = [m for m in re.finditer(r"[^，,。.;；!！?？\s]+", text)]
+    if len(clauses) < 2:
+        return None
+    for m in reversed(clauses):
+        if _THEM.match(m.group()):
+            return m.start(), m.end()
+    return None
+
+
+def _about_them(clean: str) -> str:
+    """Of a reply in several clauses, the one about the person asked about: "他哥是自闭症，他不是" -> "不是",
+    "我姐家是低保，我们家不是" -> "不是"; else the whole reply."""
+    clauses = [c for c in re.split(r"[，,。.;；!！?？\s]+", clean) if c]
+    for c in reversed(clauses):
+        m = _THEM.match(c)
+        if m and len(clauses) > 1:
+            return c[m.end():] or c
+    return clean
+
+
+def _answer_word(spec, clean: str, text: str = "") -> tuple[Any, bool]:
     """The fact's own answer forms: a whole option word or term ("肢体", "都不是"), or an answer
     phrase at the start of the reply or as a whole clause ("证在家里放着呢", "还没去办")."""
     from knowledge.lexicon import lexicon
@@ -369,18 +461,22 @@ def _answer_word(spec, clean: str) -> tuple[Any, bool]:
     words: list[tuple[str, Any]] = []
     for v in spec.values.values():
         words += [(w, v.value) for w in (v.option, v.label, *v.terms, *v.answers)]
+    from .extract import unstated
+
     for word, value in sorted(words, key=lambda wv: len(wv[0]), reverse=True):
         if bare == word or _first_clause(clean) == word:
             return value, hedged
     # a longer reply that starts with an answer phrase ("证在家里放着呢"), or holds one of three
-    # characters or more ("去年就办下来了") not after a negation; negative phrases first
+    # characters or more ("去年就办下来了") not after a negation; negative phrases first; never one
+    # said of something else ("在福利院做过康复": not living there)
     for v in sorted(spec.values.values(), key=lambda v: v.value is not False):
         for word in sorted(v.answers, key=len, reverse=True):
-            if len(word) >= 2 and clean.startswith(word):
+            if len(word) >= 2 and clean.startswith(word) and not unstated(clean, 0, len(word)):
                 return v.value, hedged
             i = clean.find(word)
             if len(word) >= 3 and i > 0 and not re.search(r"(?:没|不|未|没有|并非|以前|原来|过去|曾经)$", clean[:i]):
-                return v.value, hedged
+                if not unstated(clean, i, i + len(word)):  # "在福利院做过康复": not living there
+                    return v.value, hedged
     return None, False
 
 
@@ -507,7 +603,8 @@ def _read_places(reading: Reading, text: str, entities: list[dict], prefer: tupl
             reading.notes.append(note)
 
 
-_REGISTERED = re.compile(r"(?:户口|户籍|老家|户口本)(?:还|也|都|是|就)?(?:在|是|落在|属于)?\s*$")
+_REGISTERED = re.compile(r"(?:(?:户口|户籍|老家|户口本)(?:还|也|都|是|就|已经)?(?:在|是|落在|属于|迁到|迁去|迁到了|转到)?|"
+                         r"搬到|迁到|落户到?)\s*$")
 
 
 def _where_registered(text: str, places: list[dict], codes: list[tuple[str, str | None]]) -> list:
