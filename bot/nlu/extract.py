@@ -181,6 +181,10 @@ PHRASES: list[tuple[re.Pattern, str, str]] = [(re.compile(p), e, v) for p, e, v 
      "has_certificate", _FALSE),
     (_CERT + r"(?:正在|还在|在)(?:办|申请|办理)", "has_certificate", _FALSE),
     (r"(?P<t>(?:残疾人?)?证)(?:已经|早就|早|也)?(?:办了|办好了|办下来了|有了|拿到了|领了)", "has_certificate", _TRUE),
+    (r"(?P<t>(?:残疾人?)?证)(?:是|也|都)?(?:有(?:的|滴|个|嘞|哩|咧|呢|啊)|在(?:家|我|俺|屋)[^，。,.;；\s]{0,4}|拿着)",
+     "has_certificate", _TRUE),
+    (r"(?P<t>办的是[^，。,.;；\s]{0,8}?的?证)", "has_certificate", _TRUE),
+    (r"(?P<t>的证)(?:早就|早|已经)?(?:办好了|办了|有的|有)", "has_certificate", _TRUE),
     (r"办(?:过|好|完|下来)了?(?P<t>(?:残疾人?)?证)", "has_certificate", _TRUE),
     # work
     (r"(?:没有|没|无|不|不在|没在|不去)(?:去)?" + _WORK, "employed", _FALSE),
@@ -191,11 +195,11 @@ PHRASES: list[tuple[re.Pattern, str, str]] = [(re.compile(p), e, v) for p, e, v 
     (r"(?:不|用不着|不必)(?:用|需要|要|太需要)?(?:人|别人|家人|专人)?" + _CARE, "needs_long_term_care", _FALSE),
     (r"(?:生活)?(?<!不)(?<!不太)(?:能|可以|还能|还可以)(?:自理|照顾自己|自己照顾自己)", "needs_long_term_care", _FALSE),
     (r"生活(?:上)?(?:能|可以)?自理", "needs_long_term_care", _FALSE),
-    (r"(?P<t>(?:瘫|躺|卧)(?:痪)?在(?:床|炕)上?(?:不起)?)", "needs_long_term_care", _TRUE),
+    (r"(?P<t>(?:瘫|躺|卧)(?:痪)?(?:在)?(?:床|炕)上(?:不起)?|(?:瘫|躺|卧)(?:痪)?在(?:床|炕)(?:不起)?)", "needs_long_term_care", _TRUE),
     (r"(?P<t>瘫(?:痪)?了(?:好几|十来|[一二两三四五六七八九十几\d]+)年)", "needs_long_term_care", _TRUE),
     (r"(?P<t>(?:一直|只能|天天|整天|常年|成天)(?:在家|在床上|在炕上)?躺着)", "needs_long_term_care", _TRUE),
-    (r"(?P<t>(?:吃饭|穿衣|上厕所|洗澡|做饭|大小便|翻身|吃喝拉撒)[^，。,.]{0,6}?(?:都)?(?:要|得|需要|靠)"
-     r"(?:有)?(?:人|我|家人|别人|保姆)?(?:帮|喂|抱|扶|伺候|端))", "needs_long_term_care", _TRUE),
+    (r"(?P<t>(?:吃饭|饭|穿衣|上厕所|洗澡|做饭|大小便|翻身|吃喝拉撒|干啥|干什么|嘎哈)[^，。,.\s]{0,6}?(?:都)?"
+     r"(?:要|得|需要|靠)(?:有)?(?:人|我|家人|别人|保姆)?(?:帮|喂|抱|扶|伺候|端|弄|管|照顾))", "needs_long_term_care", _TRUE),
     (r"(?P<t>(?:得|要|需要)(?:有)?人(?:看着|守着|陪着|盯着|看))", "needs_long_term_care", _TRUE),
     (r"(?P<t>起不来床|起不来了|下不了(?:床|地|炕)|下不来床)", "needs_long_term_care", _TRUE),
     (r"(?P<t>离了人不行|离了人就不行|(?:人在)?伺候(?:着)?)", "needs_long_term_care", _TRUE),
@@ -218,8 +222,9 @@ PHRASES: list[tuple[re.Pattern, str, str]] = [(re.compile(p), e, v) for p, e, v 
     (r"(?:没|没有)(?:活儿?干|事做|活儿?做|上班|工作|事干)", "employed", _FALSE),
     (r"(?:在家|家里)(?:待着|呆着|闲着|歇着)", "employed", _FALSE),
     (r"(?P<t>开了?(?:一?家|个|间)[\u4e00-\u9fff]{0,4}?(?:店|馆|铺|厂|公司|超市|摊))", "employed", _TRUE),
-    (r"(?P<t>在岗|(?:送|跑)(?:外卖|快递|滴滴)|看大门|当保安|做保安|开了?(?:个|一个|家)?网店)", "employed", _TRUE),
-    (r"(?P<t>在(?:一个|一家)?[\u4e00-\u9fff]{0,4}?(?:厂|矿|工地|车间|超市|饭店|公司|单位|商场|养老院)(?:里|上)?"
+    (r"(?P<t>在岗|在职|(?:送|跑)(?:外卖|快递|滴滴)|看大门|当保安|做保安|打更|当门卫|开了?(?:个|一个|家)?网店|"
+     r"开了?(?:个|一个|家)?小卖部|修鞋)", "employed", _TRUE),
+    (r"(?P<t>在(?:一个|一家)?[\u4e00-\u9fff]{0,4}?(?:厂子|厂|矿|工地|车间|超市|饭店|公司|单位|商场|养老院)(?:里|上)?"
      r"(?:上班|干活|做事|打工|做质检|看大门|当保安|做护理))", "employed", _TRUE),
     (r"(?P<t>做(?:护理|保洁|保安|质检|会计|厨师)(?:工作)?)", "employed", _TRUE),
     (r"(?P<t>(?:已经)?干了(?:好几|[一二两三四五六七八九十几\d]+)年了?)", "employed", _TRUE),
@@ -245,6 +250,9 @@ PROGRAM_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), v) for p, v in 
     (r"低保(?:会不会|会|还会不会|是不是要|是不是就|要不要|还能不能|能不能继续|还给不给|还能)(?:被)?(?:停|取消|断|没了|退出|清退)",
      "dibao_gradual_exit"),
     (r"低保(?:被)?(?:停|取消|断)(?:了)?(?:吗|么|不|没有|没)", "dibao_gradual_exit"),
+    (r"低保(?:是不是|会不会|还会不会)[^，。,.;；\s]{0,4}?(?:停|取消|断)", "dibao_gradual_exit"),
+    (r"(?:超过|超出|超)了?低保(?:线|标准)?了?[^。；;]{0,6}?还能(?:再)?(?:领|拿|吃)", "dibao_gradual_exit"),
+    (r"(?<![\u4e00-\u9fff])护理[?？]", "care_subsidy"),
     (r"(?:上班|工作|就业|打工|找到工作)(?:了|以后|后)?(?:的话)?[，,]?(?:家里的?|我家|俺家)?低保(?:还)?(?:能|可以)(?:继续)?(?:领|吃|拿)",
      "dibao_gradual_exit"),
     (r"护理(?:的|那个|方面的|这块的?)?(?:钱|补贴|补助|费|金)", "care_subsidy"),
@@ -266,7 +274,7 @@ _PROGRAM_AFTER = re.compile(r"^(?:的?(?:政策|条件|标准|待遇|规定|申�
                             r"户的标准|户的残疾人|户家里有|户能|户办|户有什么)")
 # 一级 / 2级 followed by these is some other grading ("一级市场", "二级医院", "三级甲等", "一级护理").
 _NOT_GRADE_AFTER = tuple("市医院公路教师建造响应保护警报方棒甲乙学资企单干职工风险预部机政行标指城站台品茶厨演作运裁"
-                         "士军官水平考英汉钢别以加跳阶层楼选板建筑律翻译消防退往")
+                         "士军官水平考英汉钢别以加跳阶层楼选板建筑律翻译消防退往钳车焊电木")
 _NOT_GRADE_BEFORE = tuple("高低升降提晋年")
 # Before a grade: another grading (血压, 伤残鉴定, 工伤, a hospital's): "高血压三级", "伤残鉴定二级".
 _OTHER_GRADING = re.compile(r"(?:血压|伤残|工伤|鉴定|护理等级|医院|甲等|职称|钢琴|英语|考级|等级考试)[^，。,.;；\s]{0,3}$")
@@ -557,8 +565,9 @@ def _lexicon(text: str, spans: Iterable[tuple[int, int]], phrases: list[_Ent], a
                 continue  # 给她办低保, 低保怎么申请, 低保标准: the programme, not the household's status
             if label == "disability_grade" and not grade_context(text, s, e):
                 continue  # 一级市场, 二级医院, 高一级
-            if label == "disability_category" and text[s:e] == "精神" and re.match(
-                    r"(?:头|状态|面貌|压力|不太好|不好|挺好|很好|还好|不错|差|足|好)", text[e:]):
+            if label == "disability_category" and text[s:e] == "精神" and (re.match(
+                    r"(?:头|状态|面貌|压力|不太好|不好|挺好|很好|还好|不错|差|足|好)", text[e:])
+                    or re.search(r"(?:有|没|没有|挺有|很有)$", text[max(0, s - 2):s])):
                 continue  # 精神头不好: spirits, not a category
             if label == "in_welfare_institution" and re.match(r"的(?:娃|孩子|人)", text[e:]):
                 continue  # "儿童福利院的娃也能办吗": children there in general
@@ -689,8 +698,8 @@ def _numbers(text: str, taken: list[_Ent]) -> list[_Ent]:
                 continue  # "一二级": one of two grades, said as such
             if rest.startswith(("别", "以上", "以下")) or not grade_context(text, s, e):
                 continue
-            if polarity(text, s, e) is False:
-                continue
+            if polarity(text, s, e) is not True:
+                continue  # "不是一级", "以前是三级", "要是评上一级的话"
             out.append(_Ent("disability_grade", s, e, value, "number"))
         elif q.unit == "个月":
             if q.high == 1 and (_PER_MONTH_BEFORE.search(text[:s]) or _PER_MONTH_AFTER.match(rest)):
@@ -799,7 +808,7 @@ def _pinyin_places() -> dict[str, list[str]]:
 
 
 # After a place in its clause: something done there (work, treatment, a trip), not where one's 户籍 is.
-_DONE_THERE = re.compile(r"^[^，。,.;；!！?？\s]{0,10}?(?:上班|打工|打更|工作|干活|做生意|开店|看病|看过|住院|医院|确诊|治疗|"
+_DONE_THERE = re.compile(r"^[^，。,.;；!！?？\s]{0,10}?(?:上班|打工|打更|工作|干活|做生意|开店|开饭店|开饭馆|开厂|看病|看过|住院|医院|确诊|治疗|"
                          r"做康复|读书|上学|旅游|出差|种地|种了|带孩子|照顾|帮忙|当保姆|坐牢|服刑)")
 _TO_PLACE = re.compile(r"(?<!搬)(?<!迁)(?:去|到|来|从|跑到|嫁到|调到)(?:了|过)?\s*$")
 _REGISTERED_BEFORE = re.compile(r"(?:户口|户籍|老家|家在|家住|住在|住|是|搬到|迁到|落户)[^，。,.;；\s]{0,4}$")

@@ -208,9 +208,15 @@ def _people_of_families(text: str, people: list[tuple[int, int, str]]) -> list[t
     return sorted(out)
 
 
-def _owner(people: list[tuple[int, int, str]], position: int) -> str | None:
-    before = [who for start, end, who in people if end <= position]
+def _owner(people: list[tuple[int, int, str]], position: int, within: int | None = None) -> str | None:
+    """The person named last before `position` (within `within` characters of it, if given)."""
+    before = [who for start, end, who in people if end <= position and (within is None or position - end <= within)]
     return before[-1] if before else None
+
+
+# How close before a fact its owner is named for the fact to be theirs rather than the main person's
+# ("我自己也有残疾证", "我在上海上班"); further back, the fact is the one the message is about.
+_NEAR = 8
 
 
 def _main_person(text: str, people: list[tuple[int, int, str]], entities: list[dict]) -> str | None:
@@ -225,7 +231,7 @@ def _main_person(text: str, people: list[tuple[int, int, str]], entities: list[d
     owners = [_owner(people, e["start"]) for e in sorted((e for e in entities if e["entity"] in _DISABILITY),
                                                           key=lambda e: e["start"])]
     for owner in owners:
-        if owner is None or not owner.startswith("other:"):
+        if owner is not None and not owner.startswith("other:"):
             return owner
     named = [who for _, _, who in people if who != "self" and not who.startswith("other:") and who != "third"]
     if named:  # "邻居家孩子是自闭症…我家孩子五岁": ours, not the neighbour's
@@ -248,7 +254,13 @@ def _read_entities(reading: Reading, text: str, entities: list[dict]) -> None:
     by_fact: dict[str, list[dict]] = {}
     for e in entities:
         if e["entity"] in _PERSONAL + _DISABILITY and people:
-            owner = _owner(people, e["start"])
+            within = None
+            if e["entity"] == "has_certificate":  # the certificate in a story is the disabled person's unless
+                # its holder is named right there ("我自己也有残疾证"): "我跑了五趟残联，证还没办下来"
+                clause_start = max((m.end() for m in re.finditer(r"[，,。.;；!！?？\s]", text[:e["start"]])),
+                                   default=0)
+                within = e["start"] - clause_start + _NEAR
+            owner = _owner(people, e["start"], within=within)
             if owner is not None and owner != (main or "self"):
                 continue  # said of someone else in the story
         if e["entity"] == "household" and family:
@@ -289,6 +301,14 @@ def _read_entities(reading: Reading, text: str, entities: list[dict]) -> None:
 
 
 def _choose(text: str, found: list[dict]) -> dict | None:
+    """(see below)"""
+    multiple = [e for e in found if e["entity"] == "disability_category" and e["value"] == "multiple"]
+    if multiple:  # "智力和肢体都有，评的多重": the categories it combines, then what they make
+        return multiple[-1]
+    return _choose_one(text, found)
+
+
+def _choose_one(text: str, found: list[dict]) -> dict | None:
     """One fact said more than once: the same value, or a correction ("不是低保，是低保边缘"): the last.
     Different values side by side ("一级还是二级"): neither."""
     found = sorted(found, key=lambda e: e["start"])
@@ -397,10 +417,14 @@ def _read_reply(reading: Reading, text: str, fact: str, entities: list[dict], pr
         reading.dont_know = True
         return
     clause = _about_them(clean)
+    if fact == "employed" and re.search(r"种地|务农|干农活|种田", clean):
+        return  # whether farming counts as work is the local office's to say: not read either way
     if spec.kind in ("bool", "enum"):  # the question's own answer forms first: "没办过也不知道去哪办" is a no
         value, hedged = _answer_word(spec, clause, text)
         if value is not None:
-            (reading.confirm if hedged else reading.facts)[fact] = value
+            # "我姐家是低保，我们家不是": a bare no beside someone else's answer denies that answer only
+            contrast = spec.kind == "enum" and clause != clean and _made_of(clause.rstrip(_PARTICLES), lex.replies("deny"))
+            (reading.confirm if hedged or contrast else reading.facts)[fact] = value
             return
     # 不知道 before yes/no: "不是很清楚" is not a no
     if any(w in clean for w in lex.replies("dont_know")):
@@ -469,14 +493,16 @@ def _answer_word(spec, clean: str, text: str = "") -> tuple[Any, bool]:
     # a longer reply that starts with an answer phrase ("证在家里放着呢"), or holds one of three
     # characters or more ("去年就办下来了") not after a negation; negative phrases first; never one
     # said of something else ("在福利院做过康复": not living there)
-    for v in sorted(spec.values.values(), key=lambda v: v.value is not False):
-        for word in sorted(v.answers, key=len, reverse=True):
-            if len(word) >= 2 and clean.startswith(word) and not unstated(clean, 0, len(word)):
-                return v.value, hedged
-            i = clean.find(word)
-            if len(word) >= 3 and i > 0 and not re.search(r"(?:没|不|未|没有|并非|以前|原来|过去|曾经)$", clean[:i]):
-                if not unstated(clean, i, i + len(word)):  # "在福利院做过康复": not living there
-                    return v.value, hedged
+    answers = sorted(((w, v.value) for v in spec.values.values() for w in v.answers),
+                     key=lambda wv: (wv[1] is not False, -len(wv[0])))
+    for word, value in sorted(answers, key=lambda wv: -len(wv[0])):
+        if len(word) >= 2 and clean.startswith(word) and not unstated(clean, 0, len(word)):
+            return value, hedged
+    for word, value in answers:
+        i = clean.find(word)
+        if len(word) >= 3 and i > 0 and not re.search(r"(?:没|不|未|没有|并非|以前|原来|过去|曾经)$", clean[:i]):
+            if not unstated(clean, i, i + len(word)):  # "在福利院做过康复": not living there
+                return value, hedged
     return None, False
 
 

@@ -37,11 +37,21 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 STRESS = HERE / "stress.yml"
+TRAPS = HERE / "stress_traps.yml"  # a second development set, written as traps by another author
 BLIND = HERE / "stress_blind.yml"
 PROGRAMS_DIR = ROOT / "rules" / "programs"
 
 MAX_WRONG = 0
 MAX_MISSED_SHARE = 0.10
+# The blind set is read only through its counts and never tuned to: it estimates how the reader does on
+# text its authors never saw, so it is not held to the development floors. What it is held to is the
+# figures recorded when it was last measured: a change that reads it worse fails.
+BLIND_RECORDED = (14, 0.19)  # values read wrongly, share of stated values missed (2026-11-27)
+
+
+def floors(path: Path) -> tuple[int, float]:
+    """(most values read wrongly, largest share of stated values missed) a set is held to."""
+    return BLIND_RECORDED if is_blind(path) else (MAX_WRONG, MAX_MISSED_SHARE)
 
 ITEM_KEYS = ("text", "asked", "facts", "confirm", "programs", "dont_know")
 
@@ -242,7 +252,8 @@ class Report:
         return t.missed / t.expected if t.expected else 0.0
 
     def passes(self) -> bool:
-        return self.total().wrong <= MAX_WRONG and self.missed_share() <= MAX_MISSED_SHARE
+        wrong, missed = floors(self.path)
+        return self.total().wrong <= wrong and self.missed_share() <= missed
 
 
 def _as_dict(value: Any) -> dict:
@@ -334,8 +345,10 @@ def table(report: Report) -> str:
     lines.append(_row("programmes", report.programs, width))
     lines.append(_row("dont_know", report.dont_know, width))
     verdict = "meets" if report.passes() else "FAILS"
-    lines.append(f"  {verdict} the floors: {total.wrong} values read wrongly (at most {MAX_WRONG}), "
-                 f"{100 * report.missed_share():.1f}% of stated values missed (at most {100 * MAX_MISSED_SHARE:.0f}%)")
+    wrong, missed = floors(report.path)
+    kind = "the recorded figures (never tuned to)" if is_blind(report.path) else "the floors"
+    lines.append(f"  {verdict} {kind}: {total.wrong} values read wrongly (at most {wrong}), "
+                 f"{100 * report.missed_share():.1f}% of stated values missed (at most {100 * missed:.0f}%)")
     return "\n".join(lines)
 
 
