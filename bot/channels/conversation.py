@@ -26,17 +26,23 @@ def server_url(environ=os.environ) -> str:
     return (environ.get("ZHUCAN_SERVER_URL") or DEFAULT_URL).rstrip("/")
 
 
-def server_timeout(environ=os.environ) -> float:
-    raw = environ.get("ZHUCAN_SERVER_TIMEOUT")
+def seconds(environ, name: str, default: float, below: float | None = None, why: str = "") -> float:
+    """A setting given in seconds: more than 0 and, when `below` is given, less than it."""
+    raw = environ.get(name)
     if not raw:
-        return DEFAULT_TIMEOUT
+        return default
     try:
         value = float(raw)
     except ValueError:
-        raise ValueError(f"ZHUCAN_SERVER_TIMEOUT={raw!r} is not a number of seconds") from None
-    if value <= 0:
-        raise ValueError(f"ZHUCAN_SERVER_TIMEOUT={raw!r} must be more than 0 seconds")
+        raise ValueError(f"{name}={raw!r} is not a number of seconds") from None
+    if value <= 0 or (below is not None and value >= below):
+        limit = f" and less than {below:g}{why}" if below is not None else ""
+        raise ValueError(f"{name}={raw!r} must be more than 0 seconds{limit}")
     return value
+
+
+def server_timeout(environ=os.environ) -> float:
+    return seconds(environ, "ZHUCAN_SERVER_TIMEOUT", DEFAULT_TIMEOUT)
 
 
 class ConversationClient:

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.channels.common import SettingsError, hashed_id, load_id_key, parse_rate
-from bot.channels.conversation import server_timeout
+from bot.channels.conversation import seconds, server_timeout
 
 logger = logging.getLogger(__name__)
 
@@ -33,19 +33,6 @@ DEFAULT_REPLY_WITHIN = 4.0
 
 _TOKEN = re.compile(r"[A-Za-z0-9]{3,32}")
 _AES_KEY = re.compile(r"[A-Za-z0-9]{43}")
-
-
-def _reply_within(raw: str | None) -> float:
-    if not raw:
-        return DEFAULT_REPLY_WITHIN
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"WECHAT_REPLY_WITHIN={raw!r} is not a number of seconds") from None
-    if not 0 < value < WECHAT_TIMEOUT:
-        raise SettingsError(f"WECHAT_REPLY_WITHIN={raw!r}: it must be more than 0 and less than "
-                            f"{WECHAT_TIMEOUT:g} seconds, the time WeChat waits for a reply")
-    return value
 
 
 @dataclass(frozen=True)
@@ -110,15 +97,16 @@ class WeChatSettings:
             raise SettingsError(f"WECHAT_API_BASE_URL={base_url!r} must start with https://")
         try:
             timeout = server_timeout(environ)
+            reply_within = seconds(environ, "WECHAT_REPLY_WITHIN", DEFAULT_REPLY_WITHIN,
+                                   below=WECHAT_TIMEOUT, why=", the seconds WeChat waits for a reply")
         except ValueError as exc:
             raise SettingsError(str(exc)) from None
-        count, seconds = parse_rate(environ.get("ZHUCAN_RATE_LIMIT"))
-        reply_within = _reply_within(environ.get("WECHAT_REPLY_WITHIN"))
+        count, per = parse_rate(environ.get("ZHUCAN_RATE_LIMIT"))
         settings = cls(  # the key file is created last, once everything else is known to be valid
             token=token, id_key=load_id_key(environ), app_id=app_id, app_secret=secret,
             encoding_aes_key=aes_key, api_base_url=base_url.rstrip("/") + "/",
             reply_within=reply_within, answer_timeout=timeout, rate_count=count,
-            rate_seconds=seconds)
+            rate_seconds=per)
         if not settings.can_send:
             logger.warning("WECHAT_APP_ID and WECHAT_APP_SECRET are not set: an answer that takes "
                            "more than %g s cannot be delivered", reply_within)
