@@ -17,8 +17,9 @@ DOMAIN, DATA, CONFIG, STORIES = "bot/domain", "bot/data", "config.yml", "tests/s
 def rasa(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     from bot.build import _env, _rasa
 
-    return subprocess.run(_rasa() + list(args), cwd=ROOT, env=_env(), capture_output=True, text=True,
-                          timeout=timeout)
+    # LOG_LEVEL: Rasa run in-process by earlier tests leaves its own level in os.environ
+    return subprocess.run(_rasa() + list(args), cwd=ROOT, env={**_env(), "LOG_LEVEL": "INFO"},
+                          capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.mark.slow

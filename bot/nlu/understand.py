@@ -493,6 +493,8 @@ def _answer_word(spec, clean: str, text: str = "") -> tuple[Any, bool]:
     # a longer reply that starts with an answer phrase ("证在家里放着呢"), or holds one of three
     # characters or more ("去年就办下来了") not after a negation; negative phrases first; never one
     # said of something else ("在福利院做过康复": not living there)
+    if any(w in clean for v in spec.values.values() for w in v.close):
+        return None, False  # "手脚不利索" describes, it does not answer: it is asked back
     answers = sorted(((w, v.value) for v in spec.values.values() for w in v.answers),
                      key=lambda wv: (wv[1] is not False, -len(wv[0])))
     for word, value in sorted(answers, key=lambda wv: -len(wv[0])):
