@@ -272,6 +272,31 @@ def test_a_repeated_message_id_is_never_processed_again(aes):
     run(scenario())
 
 
+def test_a_retry_that_reaches_another_server_gets_the_answer_without_a_second_handling():
+    """Several servers share one tracker store and lock store (docs/deploy.md): the conversation
+    keeps "wx" + MsgId with the message, so a retry the load balancer sends to another server is
+    answered from what the conversation holds, and the answer to the question is recorded once."""
+    async def scenario():
+        async with channel_running() as bot:
+            other_agent = ScriptedAgent(echo)
+            other_agent.tracker_store, other_agent.lock_store = bot.agent.tracker_store, bot.agent.lock_store
+            other = await serve([wx.WeChatInput(bot.settings)], other_agent)
+            try:
+                fields = bot.wechat.message(ALICE, Content="一级肢体")
+                first = await bot.wechat.post(dict(fields))
+                bot.wechat.url, here = other.url + "/webhooks/wechat/webhook", bot.wechat.url
+                again = await bot.wechat.post(dict(fields))
+                assert first.reply == again.reply == "收到：一级肢体"
+                assert bot.agent.handled == [(hashed(ALICE), "一级肢体")] and other_agent.handled == []
+                later = await bot.wechat.send(ALICE, Content="一级肢体")  # a new message, same words
+                assert later.reply == "收到：一级肢体" and other_agent.handled == [(hashed(ALICE), "一级肢体")]
+                bot.wechat.url = here
+            finally:
+                await other.stop()
+
+    run(scenario())
+
+
 def test_one_persons_answers_come_in_the_order_asked_even_when_the_first_is_late():
     async def scenario():
         async with channel_running(reply_within=0.5) as bot:

@@ -28,6 +28,7 @@ import struct
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any, Callable
 
 import aiohttp
@@ -374,28 +375,39 @@ class ScriptedAgent:
         name, confidence = self.intents.get(text, ("inform", 0.9))
         return {"text": text, "intent": {"name": name, "confidence": confidence}, "entities": []}
 
-    async def handle_message(self, message) -> None:
-        from rasa.shared.core.events import UserUttered
+    @property
+    def processor(self) -> SimpleNamespace:
+        # as Rasa's: the agent takes the conversation's lock, its processor does not
+        return SimpleNamespace(handle_message=self.process)
 
-        sender, text = message.sender_id, message.text
+    async def handle_message(self, message) -> None:
         if not self.ready:
             return None
-        async with self.lock_store.lock(sender):
-            self.in_flight[sender] = self.in_flight.get(sender, 0) + 1
-            self.max_in_flight = max(self.max_in_flight, sum(self.in_flight.values()))
-            self.max_in_flight_per_sender = max(self.max_in_flight_per_sender, self.in_flight[sender])
-            try:
-                self.handled.append((sender, text))
-                await asyncio.sleep(self.delay(sender, text))
-                if self.mode == "error":
-                    raise RuntimeError(f"cannot handle {text}")
-                tracker = await self.tracker_store.get_or_create_tracker(sender)
-                tracker.update(UserUttered(text, {"name": "inform"}))
-                await self.tracker_store.save(tracker)
-                for reply in self.script(sender, text):
-                    await message.output_channel.send_response(sender, dict(reply))
-            finally:
-                self.in_flight[sender] -= 1
+        async with self.lock_store.lock(message.sender_id):
+            await self.process(message)
+
+    async def process(self, message) -> None:
+        from rasa.shared.core.events import BotUttered, UserUttered
+
+        sender, text = message.sender_id, message.text
+        self.in_flight[sender] = self.in_flight.get(sender, 0) + 1
+        self.max_in_flight = max(self.max_in_flight, sum(self.in_flight.values()))
+        self.max_in_flight_per_sender = max(self.max_in_flight_per_sender, self.in_flight[sender])
+        try:
+            self.handled.append((sender, text))
+            await asyncio.sleep(self.delay(sender, text))
+            if self.mode == "error":
+                raise RuntimeError(f"cannot handle {text}")
+            tracker = await self.tracker_store.get_or_create_tracker(sender)
+            tracker.update(UserUttered(text, {"name": "inform"}, message_id=message.message_id))
+            replies = [dict(reply) for reply in self.script(sender, text)]
+            for reply in replies:
+                tracker.update(BotUttered(reply.get("text"), {k: v for k, v in reply.items() if k != "text"}))
+            await self.tracker_store.save(tracker)
+            for reply in replies:
+                await message.output_channel.send_response(sender, dict(reply))
+        finally:
+            self.in_flight[sender] -= 1
 
     def texts_of(self, sender: str) -> list[str]:
         return [text for s, text in self.handled if s == sender]

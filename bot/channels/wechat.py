@@ -15,6 +15,10 @@ way of calling makes necessary:
   reply; if not, the reply is `success` and the answer goes out as customer-service messages when
   it is ready. A retry joins the same task, and only the request WeChat is still listening to (the
   latest) can carry the answer, so a person gets each answer once and nothing is processed twice.
+  The conversation keeps "wx" + MsgId with the message, so with several servers (docs/deploy.md) a
+  retry that reaches another server is answered from what the conversation already holds
+  (bot.channels.rest.handle_once), never handled a second time; which request is the latest is
+  known to each server only, so across servers a slow answer may arrive twice.
 - One person's messages are answered in the order sent: a message waits until the previous one's
   answer has gone out. Different people never wait for each other.
 - Plain text only, through bot.text.plain, and no message over 500 characters or WeChat's 2,048
@@ -57,6 +61,7 @@ from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
 from bot.channels.common import RateLimiter, SettingsError, describe, typeable_labels
+from bot.channels.rest import handle_once
 from bot.channels.wechat_api import CustomerService, DeliveryError
 from bot.channels.wechat_settings import WeChatSettings
 from bot.text import SENTENCE_ENDS, plain, split_message
@@ -477,9 +482,9 @@ class WeChatBot:
         if verdict != "ok":
             return [TOO_FAST] if verdict == "notify" else []
         if isinstance(message, wx_messages.TextMessage):
-            return await self.on_text(sender, message.content or "")
+            return await self.on_text(sender, message.content or "", self.message_id(message))
         if isinstance(message, wx_messages.VoiceMessage):
-            return await self.on_voice(sender, message.recognition)
+            return await self.on_voice(sender, message.recognition, self.message_id(message))
         if isinstance(message, wx_messages.LocationMessage):
             return await self.on_location(sender, message.label)
         if isinstance(message, wx_messages.ImageMessage):
@@ -488,7 +493,8 @@ class WeChatBot:
             return [LINK]
         return [NOT_TEXT]
 
-    async def on_voice(self, sender: str, recognition: str | None) -> list[str]:
+    async def on_voice(self, sender: str, recognition: str | None,
+                       message_id: str | None = None) -> list[str]:
         heard = plain(recognition or "").strip()
         if not heard:
             if not self.voice_without_text_logged:
@@ -499,7 +505,7 @@ class WeChatBot:
         said = HEARD.format(text=heard)
         if said[-1] not in SENTENCE_ENDS + "”’）)":
             said += "。"
-        return wechat_parts(said) + await self.on_text(sender, heard)
+        return wechat_parts(said) + await self.on_text(sender, heard, message_id)
 
     async def on_location(self, sender: str, label: str | None) -> list[str]:
         # The gazetteer is built on first use (about a second): not on the event loop.
@@ -510,7 +516,7 @@ class WeChatBot:
         self.remember_options(sender, [YES, NO])
         return wechat_parts(LOCATION_OFFER.format(place=place.full_name) + "\n" + numbered([YES, NO]))
 
-    async def on_text(self, sender: str, text: str) -> list[str]:
+    async def on_text(self, sender: str, text: str, message_id: str | None = None) -> list[str]:
         text = text.strip()
         if is_sticker(text):
             return [STICKER]
@@ -531,7 +537,7 @@ class WeChatBot:
         if not text:
             return [NO_REPLY]
         try:
-            replies, responses = await self.converse(sender, text)
+            replies, responses = await self.converse(sender, text, message_id)
         except asyncio.TimeoutError:
             logger.warning("the conversation took more than %g s for %s",
                            self.settings.answer_timeout, sender)
@@ -545,13 +551,23 @@ class WeChatBot:
         self.remember_options(sender, options)
         return parts or [NO_REPLY]
 
-    async def converse(self, sender: str, text: str) -> tuple[list[dict], list[str]]:
+    @staticmethod
+    def message_id(message) -> str | None:
+        """The id the conversation keeps with the message: "wx" + MsgId."""
+        return f"wx{message.id}" if message.id else None
+
+    async def converse(self, sender: str, text: str,
+                       message_id: str | None = None) -> tuple[list[dict], list[str]]:
+        """The conversation's answer. With a message_id, a message the conversation already holds
+        (WeChat's retry reaching another server) is answered as before, not handled twice."""
         agent = self.agent()
         if agent is None or not agent.is_ready():
             raise ConversationUnavailable()
         collector = Collector()
-        message = UserMessage(text, collector, sender, input_channel=WeChatInput.name())
-        await asyncio.wait_for(self.on_new_message(message), self.settings.answer_timeout)
+        message = UserMessage(text, collector, sender, input_channel=WeChatInput.name(),
+                              message_id=message_id)
+        handled = self.on_new_message(message) if message_id is None else handle_once(agent, message)
+        await asyncio.wait_for(handled, self.settings.answer_timeout)
         return collector.messages, collector.responses
 
     async def yes_or_no(self, text: str) -> bool | None:
