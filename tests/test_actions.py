@@ -277,6 +277,16 @@ def test_words_close_to_an_option_are_asked_back_before_they_count():
     assert slot_events(events)["confirming"] is None
 
 
+def test_a_bare_number_with_nothing_asked_is_asked_back_as_an_age():
+    held = {"region": TAIYUAN, "disability_category": "physical", "disability_grade": 1,
+            "has_certificate": True, "programs": ["care_subsidy"]}
+    events, _ = run(ValidateProfileForm(), tracker(held, text="77了", requested=None))
+    slots = slot_events(events)
+    assert slots["confirming"] == {"age": 77} and slots.get("age") is None
+    _, asked = run(ASK_ACTIONS["age"](), tracker({**held, "confirming": slots["confirming"]}))
+    assert texts(asked)[0].startswith("您说的是77岁吗")
+
+
 def test_dont_know_skips_the_question_and_is_never_a_no():
     held = {"region": TAIYUAN, "disability_category": "physical", "disability_grade": 1,
             "has_certificate": True, "programs": ["living_subsidy"]}

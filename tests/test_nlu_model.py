@@ -36,7 +36,8 @@ MIN_VALUE_F1 = 0.93
 MAX_MEDIAN_PARSE_MS = 50.0
 
 PROBES = ["我爸在太原，肢体一级，瘫在床上要人照顾，能领护理补贴吗", "一级", "有", "没有", "太原", "五岁", "没有残疾证",
-          "为什么", "我说了什么", "重新开始", "崇名", "我爸爸肢體一級，在太原", "200岁", "七级", "", "   ", "😀",
+          "为什么", "我说了什么", "重新开始", "崇名", "我爸爸肢體一級，在太原", "200岁", "七级",
+          "77了", "好的谢谢，他今年八十了", "好的谢谢", "再见", "", "   ", "😀",
           "在太原。" + "啊" * 2000, "啊" * 2000 + "在太原。"]
 
 pytestmark = pytest.mark.slow
@@ -211,6 +212,10 @@ def test_whole_situation_through_the_model(measured):
                                   ("disability_grade", "1"), ("region", "140100")}),
     ("200岁", "inform", {("age", "200")}),
     ("七级", "inform", {("disability_grade", "7")}),
+    ("77了", "inform", {("number", "77")}),  # an age, however much it looks like 走了
+    ("好的谢谢，他今年八十了", "inform", {("age", "80")}),
+    ("好的谢谢", "thank", set()),
+    ("再见", "goodbye", set()),
 ])
 def test_answers_through_the_model(measured, text, intent, entities):
     p = _parse(measured, text)

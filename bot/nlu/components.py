@@ -14,7 +14,8 @@
 - IntentClassifier: Rasa's LogisticRegressionClassifier (fast: about a millisecond a message) that
   answers a message without a letter, digit or character (empty, whitespace, emoji or punctuation
   only) with no intent at confidence 0, so that FallbackClassifier turns it into nlu_fallback
-  instead of the graph failing on a message without features.
+  instead of the graph failing on a message without features; and reads a farewell or a thank-you
+  that carries a fact, a place or a number ("77了", "谢谢，他八十了") as inform.
 
 None is trained: their knowledge is the lexicon, the gazetteer and the rules of bot/nlu.
 """
@@ -181,6 +182,25 @@ class LexiconFeaturizer(SparseFeaturizer, GraphComponent):
                                      TEXT, message)
 
 
+# What a farewell or a thank-you never carries: a fact of the profile, a place or a number. "77了" is
+# someone's age however much it looks like "走了"; "好的谢谢，他今年八十了" tells something too.
+_CLOSING_INTENTS = ("goodbye", "thank")
+_NOT_CLOSING = set(_FACTS) | set(EXTRA_TYPES)
+
+
+def _no_farewell_with_facts(message: Message) -> None:
+    intent = message.get("intent") or {}
+    if intent.get("name") not in _CLOSING_INTENTS:
+        return
+    if not any(e.get("entity") in _NOT_CLOSING for e in message.get(ENTITIES, [])):
+        return
+    ranking = message.get("intent_ranking") or []
+    confidence = intent.get("confidence", 0.0)
+    ranking = [{"name": "inform", "confidence": confidence}] + [r for r in ranking if r.get("name") != "inform"]
+    message.set("intent", {"name": "inform", "confidence": confidence}, add_to_output=True)
+    message.set("intent_ranking", ranking, add_to_output=True)
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class IntentClassifier(LogisticRegressionClassifier):
     """LogisticRegressionClassifier that never fails on a message it has no features for."""
@@ -213,6 +233,8 @@ class IntentClassifier(LogisticRegressionClassifier):
             (empty if wordless or self._create_X([message]).shape[1] != width else good).append(message)
         if good:
             super().process(good)
+            for message in good:
+                _no_farewell_with_facts(message)
         for message in empty:
             message.set("intent", {"name": None, "confidence": 0.0}, add_to_output=True)
             message.set("intent_ranking", [], add_to_output=True)

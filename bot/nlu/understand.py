@@ -252,6 +252,7 @@ def _read_entities(reading: Reading, text: str, entities: list[dict]) -> None:
         reading.subject = main
     family = _people_of_families(text, people)
     by_fact: dict[str, list[dict]] = {}
+    by_age: list[dict] = []
     for e in entities:
         if e["entity"] in _PERSONAL + _DISABILITY and people:
             within = None
@@ -275,6 +276,8 @@ def _read_entities(reading: Reading, text: str, entities: list[dict]) -> None:
         elif kind == "subject":
             reading.subject = reading.subject or e["value"]
         elif kind in (NUMBER, MONTHS):
+            if kind == NUMBER and not reading.asking and _AGE_ALONE.fullmatch(text.strip()):
+                by_age.append(e)  # "77了", nothing asked: an age, most likely; asked back below
             continue  # a number that says nothing of what it counts: only a reply gives it a meaning
         elif kind == "region":
             continue  # places are read by _read_places
@@ -298,6 +301,14 @@ def _read_entities(reading: Reading, text: str, entities: list[dict]) -> None:
             reading.confirm[fact] = value
         else:
             reading.facts[fact] = value
+    if len(by_age) == 1 and "age" not in reading.facts and "age" not in reading.confirm:
+        value = by_age[0]["value"]
+        if value.isdigit() and 1 <= int(value) <= 120:
+            reading.confirm["age"] = int(value)
+
+
+# a message that is only a number and 了 ("77了", "八十了吧"): what it counts is not said
+_AGE_ALONE = re.compile(r"[\d〇零一二两三四五六七八九十百]+\s*了[啊呀吧哦呢]?[。.!！]?")
 
 
 def _choose(text: str, found: list[dict]) -> dict | None:
