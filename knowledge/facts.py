@@ -32,7 +32,7 @@ __all__ = ["Fact", "Value", "FACTS", "FACTS_FILE", "KINDS", "load", "FactDefinit
 FACTS_FILE = Path(__file__).with_name("facts.yaml")
 KINDS = ("bool", "int", "enum", "region")
 _FIELDS = {
-    "common": {"kind", "label", "question", "who_knows", "option", "says"},
+    "common": {"kind", "label", "question", "who_knows", "option", "says", "not_known"},
     "bool": {"options", "terms", "answers", "close"},
     "int": {"range", "unit", "named", "values"},
     "enum": {"values"},
@@ -73,6 +73,7 @@ class Fact:
     named: str = ""  # the fact's name in an error sentence ("年龄要在0到120岁之间")
     says: str = ""  # a template for int and region facts: "{value}岁", "户籍在{place}"
     values: Mapping[Any, Value] = field(default_factory=dict)
+    not_known: tuple[str, ...] = ()  # replies that say it is not known yet ("还没评级"): like 不知道
 
     # what a value may be
 
@@ -176,7 +177,8 @@ def _fact(name: str, raw: Any) -> Fact:
         raise FactDefinitionError(f"{where}: option must look like --word, got {option!r}")
     common = dict(name=name, kind=kind, label=_text(raw.get("label"), f"{where}.label"),
                   question=_text(raw.get("question"), f"{where}.question"),
-                  who_knows=raw.get("who_knows"), option=option)
+                  who_knows=raw.get("who_knows"), option=option,
+                  not_known=_words(raw.get("not_known"), f"{where}.not_known"))
     if kind == "region":
         return Fact(**common, says=_text(raw.get("says"), f"{where}.says"))
     if kind == "bool":

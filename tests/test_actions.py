@@ -307,6 +307,16 @@ def test_dont_know_skips_the_question_and_is_never_a_no():
         assert_readable(text)
 
 
+@pytest.mark.parametrize("said", ["还没评级", "证办了等级还没出来", "孩子还在评残呢"])
+def test_a_grade_not_decided_yet_is_skipped_like_dont_know(said):
+    held = {"region": TAIYUAN, "disability_category": "physical", "has_certificate": True,
+            "programs": ["care_subsidy"]}
+    events, messages = run(ValidateProfileForm(), tracker(held, text=said, requested="disability_grade"))
+    slots = slot_events(events)
+    assert slots["unsure"] == ["disability_grade"] and slots.get("disability_grade") is None
+    assert texts(messages)[0].startswith("好的，残疾等级这一项先跳过")
+
+
 def test_a_skipped_fact_is_not_asked_again_but_the_next_one_is():
     held = {"programs": ["care_subsidy"], "unsure": ["has_certificate"]}
     asked = asyncio.run(ValidateProfileForm().required_slots([], CollectingDispatcher(), tracker(held), DOMAIN))

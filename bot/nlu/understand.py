@@ -424,7 +424,7 @@ def _read_reply(reading: Reading, text: str, fact: str, entities: list[dict], pr
     if fact in reading.facts or fact in reading.confirm or fact in reading.inexact or fact in reading.rejected:
         return
     said_first = next((w for w in sorted(lex.replies("dont_know"), key=len, reverse=True) if clean.startswith(w)), None)
-    if said_first:  # "不清楚 没去查过": not knowing, then why
+    if said_first or any(w in clean for w in spec.not_known):  # "不清楚 没去查过", "还没评级"
         reading.dont_know = True
         return
     clause = _about_them(clean)
