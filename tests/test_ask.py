@@ -48,3 +48,15 @@ def test_dont_know_skips_the_question_and_the_answer_says_who_can_tell():
     assert said.count(q("has_certificate")) == 1
     assert "生活补贴还要知道是否持有残疾人证" in said
     assert "您说不清楚的：是否持有残疾人证。" in said and "县级残联" in said
+
+
+def test_a_whole_story_given_as_the_first_reply_is_read_whole():
+    """A family member answers the first question with the whole story; the clause about their own
+    household ("我们家没低保") is one fact among the others, not the only one read."""
+    story = ("我妈今年六十八了 前年中风 现在半边身子不能动 一直躺着 办了残疾证二级的 "
+             "户口在太原小店区 我们家没低保 能领什么\n")
+    said = ask(story, ["care_subsidy"])
+    assert said.count(q("has_certificate")) == 1  # the first question, answered by the story
+    for fact in ("disability_grade", "needs_long_term_care", "region", "age"):
+        assert q(fact) not in said
+    assert "按规定能领：护理补贴" in said

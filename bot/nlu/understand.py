@@ -459,27 +459,33 @@ def _read_reply(reading: Reading, text: str, fact: str, entities: list[dict], pr
 _THEM = re.compile(r"(?:[他她](?!们|哥|姐|弟|妹|爸|妈|爷|奶)|我们家|我家|俺家|咱家|他本人|她本人)(?:也|倒|还|就)?")
 
 
+# someone other than the person asked about, named in a clause of the reply ("他哥", "我姐家", "邻居")
+_SOMEONE_ELSE = re.compile(_OTHER_PEOPLE.pattern + r"|(?:我|俺|咱)(?:姐|哥|弟|妹|舅|姑|姨|叔|伯)")
+
+
 def _their_clause(text: str) -> tuple[int, int] | None:
     """(start, end) of the last clause about the person asked about, in a reply of several clauses
-    where another is about someone else; None when there is no such clause."""
+    where an earlier one is about someone else ("他哥是自闭症，他不是"); None otherwise: a story whose
+    clauses are all about the one person ("…一直躺着，我们家没低保") is read whole."""
     clauses = [m for m in re.finditer(r"[^，,。.;；!！?？\s]+", text)]
     if len(clauses) < 2:
         return None
-    for m in reversed(clauses):
-        if _THEM.match(m.group()):
-            return m.start(), m.end()
+    for i in range(len(clauses) - 1, -1, -1):
+        if _THEM.match(clauses[i].group()):
+            if any(_SOMEONE_ELSE.search(c.group()) for c in clauses[:i]):
+                return clauses[i].start(), clauses[i].end()
+            return None
     return None
 
 
 def _about_them(clean: str) -> str:
     """Of a reply in several clauses, the one about the person asked about: "他哥是自闭症，他不是" -> "不是",
     "我姐家是低保，我们家不是" -> "不是"; else the whole reply."""
-    clauses = [c for c in re.split(r"[，,。.;；!！?？\s]+", clean) if c]
-    for c in reversed(clauses):
-        m = _THEM.match(c)
-        if m and len(clauses) > 1:
-            return c[m.end():] or c
-    return clean
+    span = _their_clause(clean)
+    if span is None:
+        return clean
+    c = clean[span[0]:span[1]]
+    return c[_THEM.match(c).end():] or c
 
 
 def _answer_word(spec, clean: str, text: str = "") -> tuple[Any, bool]:
