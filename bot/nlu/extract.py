@@ -676,7 +676,12 @@ def _context_months(text: str, start: int, end: int) -> str:
                         best = (rank, MONTHS if denied else entity)
         return best
 
-    best = nearest(lo, hi) or nearest(0, len(text))
+    best = nearest(lo, hi)
+    if best is None:
+        said = re.sub(r"[了都快已经有差不多大概将近才刚整足满多的啊呀吧，,。.\s]", "", before + after)
+        if said:  # "我爸瘫了十来年了": the clause says what it measures, and it is none of these
+            return MONTHS
+        best = nearest(0, len(text))  # the count alone in its clause: "…收入超了，两个月了"
     return best[1] if best else MONTHS
 
 
