@@ -169,6 +169,9 @@ class Result:
     details: dict = field(default_factory=dict)
     # how much knowing each missing fact would settle (for choosing the next question across programmes)
     scores: dict = field(default_factory=dict, repr=False)
+    # the deciding outcome's id (Outcome.where: its file and position), None for need_info; registry
+    # screening (rules/sql.py) reports it per row and joins the reason and sources by it
+    rule: str | None = None
 
     def to_json(self) -> dict:
         return {"program": self.program, "verdict": self.verdict, "missing": self.missing,
@@ -361,7 +364,7 @@ def _settled(program: Program, profile: dict, as_of: date, possible: Possible) -
     if outcome.verdict in ("eligible", "refer") and program.apply:
         details["apply"] = program.apply
         sources += [_source(c) for c in program.apply_cites if _source(c) not in sources]
-    return Result(program.id, outcome.verdict, [], reasons, sources, status, details)
+    return Result(program.id, outcome.verdict, [], reasons, sources, status, details, rule=outcome.where)
 
 
 def not_in_force(program: Program, as_of: date) -> Outcome:
@@ -380,7 +383,7 @@ def _not_yet(program: Program, as_of: date) -> Result:
     """A date before the programme existed anywhere: nobody could get it then."""
     outcome = not_in_force(program, as_of)
     return Result(program.id, "ineligible", [], [outcome.reason], [_source(c) for c in outcome.cites], "current",
-                  outcome.figures({}))
+                  outcome.figures({}), rule=outcome.where)
 
 
 def _notes(layers: list[Layer], verdict: str):
