@@ -369,12 +369,10 @@ class ScreenDuckDB:
         """The results of every programme, from the compiled SQL (the ordering patterns prepared first)."""
         parts = []
         for i, cp in enumerate(self.compiled):
-            src = f"(SELECT * FROM people WHERE z_err IS NULL)"
-            pattern, order = f"pattern{i}", f"order{i}"
-            _run(self.con, f"CREATE OR REPLACE TEMP TABLE {pattern} AS {cp.patterns_sql(src, f'plan{i}')}",
-                 f"patterns {cp.program.id}", self.progress)
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {order} AS {cp.order_sql(pattern)}")
-            parts.append(cp.results_sql(src, f"plan{i}", order, f"recv{i}"))
+            prepare, results = cp.steps("(SELECT * FROM people WHERE z_err IS NULL)", f"plan{i}", f"recv{i}", f"z{i}")
+            for statement in prepare:
+                _run(self.con, statement, f"patterns {cp.program.id}", self.progress)
+            parts.append(results)
         return " UNION ALL ".join(parts)
 
     def errors_sql(self) -> str:

@@ -61,6 +61,13 @@ class CompileError(ValueError):
 class Dialect:
     name: str
 
+    def materialize(self, name: str, sql: str) -> str:
+        """Keep an intermediate result as a table. On Spark this also keeps the optimizer from pushing
+        filters through the stacked projections of the rules (which multiplies the plan's size)."""
+        if self.name == "spark":
+            return f"CACHE TABLE {name} AS {sql}"
+        return f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}"
+
     def values(self, rows: list[tuple], alias: str, columns: tuple[str, ...]) -> str:
         body = ", ".join("(" + ", ".join(lit(v) for v in row) + ")" for row in rows)
         return f"(VALUES {body}) AS {alias}({', '.join(columns)})"
@@ -384,7 +391,8 @@ class CompiledProgram:
                 [self._waiting(self.national, fact)]
                 + [_and(f"(z_vs{o.index} <> z_vs{nat})", self._waiting(o, fact)) for o in others]))
 
-        waits = ", ".join(f"COALESCE({open_} AND {waiting(f)}, FALSE) AS w_{f}" for f in self.facts)
+        waits = ", ".join(f"CASE WHEN {open_} THEN COALESCE({waiting(f)}, FALSE) ELSE FALSE END AS w_{f}"
+                          for f in self.facts)
         s5 = (f"SELECT *, {verdict} AS verdict, "
               f"CASE WHEN z_ny THEN {lit(self.not_in_force.where)} WHEN z_vs IN {SETTLED} THEN {rule} END AS rule, "
               f"CASE WHEN z_ny THEN FALSE WHEN z_vs IN {SETTLED} THEN {expired_settled} ELSE {expired_need} END "
@@ -414,35 +422,54 @@ class CompiledProgram:
         whens = " ".join(f"WHEN {cond} THEN {lit(rep)}" for cond, rep in self.classes[fact])
         return f"CASE {whens} END"
 
-    def patterns_sql(self, people: str, plan_col: str) -> str:
-        """The distinct patterns of rows whose missing facts need ordering: key, plan, one value per class."""
-        canon = ", ".join(f"CAST({self._canonical(f)} AS {sql_type(f)}) AS {f}" for f in self.facts)
+    def classes_sql(self, people: str, plan_col: str) -> str:
+        """The rule SQL on one row per distinct pattern of `people` (each fact's value replaced by its
+        class's representative): a row and its pattern agree on every condition."""
+        canon = [f"CAST({self._canonical(f)} AS {sql_type(f)}) AS {f}" for f in self.facts]
+        distinct = f"SELECT DISTINCT {', '.join(canon + [f'{plan_col} AS z_plan'])} FROM {people}"
+        return f"SELECT {self.key_sql('z_plan')} AS z_key, * FROM ({self.core(f'({distinct}) d', 'z_plan')}) c"
+
+    def patterns_sql(self, classes: str) -> str:
+        """The patterns whose missing facts need ordering (need_info, two or more): key, plan, values, flags."""
         flags = ", ".join(f"w_{f}" for f in [*self.facts, "region"])
-        core = self.core(people, plan_col)
-        return (f"SELECT DISTINCT {self.key_sql(plan_col)} AS z_key, {plan_col} AS z_plan, "
-                f"{canon + ', ' if canon else ''}{flags}, z_m FROM ({core}) c "
+        return (f"SELECT z_key, z_plan, {', '.join([*self.facts, flags])}, z_m FROM {classes} "
                 f"WHERE verdict = 'need_info' AND z_m >= 2")
 
-    def order_sql(self, patterns: str) -> str:
-        """z_key, missing (a JSON list in the engine's order) for each pattern of `patterns`.
+    def steps(self, people: str, plan_col: str, receiving: str, prefix: str) -> tuple[list[str], str]:
+        """The statements that prepare the order of missing facts (each keeps a small table), and the
+        query of the results."""
+        classes, patterns, hypotheses, orders = (f"{prefix}_{step}" for step in ("classes", "patterns", "hypotheses",
+                                                                                 "orders"))
+        prepare = [self.dialect.materialize(classes, self.classes_sql(people, plan_col)),
+                   self.dialect.materialize(patterns, self.patterns_sql(classes)),
+                   self.dialect.materialize(hypotheses, self.hypotheses_sql(patterns)),
+                   self.dialect.materialize(orders, self.order_sql(hypotheses))]
+        return prepare, self.results_sql(people, plan_col, orders, receiving)
+
+    def hypotheses_sql(self, patterns: str) -> str:
+        """For each pattern, missing fact f and value v worth trying (fact_domain()): the pattern with f = v."""
+        candidates = [*self.facts, "region"]
+        rows = []  # (fact index, value index, then the value in its fact's column, NULL in the others)
+        for fi, f in enumerate(candidates):
+            for vi, v in enumerate(fact_domain(self.program, f)):
+                value = self.plan_of_place(v) if f == "region" else v
+                rows.append((fi, vi, *[value if g == f else None for g in candidates]))
+        table = self.dialect.values(rows, "d", ("z_fi", "z_vi", *[f"v_{g}" for g in candidates]))
+        cols = [f"CASE WHEN d.z_fi = {fi} THEN d.v_{f} ELSE p.{f} END AS {f}" for fi, f in enumerate(self.facts)]
+        cols.append(f"CASE WHEN d.z_fi = {len(self.facts)} THEN d.v_region ELSE p.z_plan END AS z_plan")
+        missing = "CASE d.z_fi " + " ".join(f"WHEN {fi} THEN p.w_{f}" for fi, f in enumerate(candidates)) + " END"
+        return (f"SELECT p.z_key, p.z_m AS z_m0, d.z_fi, d.z_vi, {', '.join(cols)} "
+                f"FROM {patterns} p CROSS JOIN {table} WHERE {missing}")
+
+    def order_sql(self, hypotheses: str) -> str:
+        """z_key, missing (a JSON list in the engine's order) for each pattern of `hypotheses`.
 
         As _settling_score(): for each missing fact f and each value v worth trying, the row with f = v
         is evaluated again; it scores 1 if its verdict is settled, else the share of the original missing
         facts no longer missing. A fact's score is the mean over its values, summed in the engine's
         order in double precision; the facts go by score, highest first, then in FACTS order."""
         candidates = [*self.facts, "region"]
-        hyp = []
-        for fi, f in enumerate(candidates):
-            values = fact_domain(self.program, f)
-            if f == "region":
-                rows = [(vi, self.plan_of_place(v)) for vi, v in enumerate(values)]
-                cols = ", ".join([*self.facts, "z_v AS z_plan"])
-            else:
-                rows = list(enumerate(values))
-                cols = ", ".join(["z_v AS " + g if g == f else g for g in self.facts] + ["z_plan"])
-            hyp.append(f"SELECT z_key, z_m AS z_m0, {fi} AS z_fi, z_vi, {cols} FROM {patterns} "
-                       f"CROSS JOIN {self.dialect.values(rows, 'd', ('z_vi', 'z_v'))} WHERE w_{f}")
-        core = self.core("(" + " UNION ALL ".join(hyp) + ") h", "z_plan", final=False)
+        core = self.core(hypotheses, "z_plan", final=False)
         share = (f"CASE WHEN z_vs IN {SETTLED} THEN CAST(1 AS DOUBLE) "
                  f"ELSE CAST(GREATEST(0, z_m0 - z_m) AS DOUBLE) / z_m0 END")
         width = max(len(fact_domain(self.program, f)) for f in candidates)

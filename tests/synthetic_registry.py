@@ -18,7 +18,8 @@ COLUMNS = ["id", "region", "age", "has_certificate", "disability_category", "dis
 REGIONS = ["140100", "140105", "140200", "141100", "太原", "大同市", "310151", "崇明区", "310104", "310000",
            "330213", "奉化", "330400", "嘉兴", "330402", "230111", "呼兰区", "230100", "110105", "440300",
            "510104", "北京"]
-YES = ["yes", "no", "是", "否", "有", "没有", "true", "false"]
+YES_WORDS = ["yes", "是", "有", "true"]
+NO_WORDS = ["no", "否", "没有", "false"]
 CATEGORIES = ["vision", "hearing", "speech", "physical", "intellectual", "mental", "multiple",
               "视力", "听力", "言语", "肢体", "智力", "精神", "多重"]
 HOUSEHOLDS = ["dibao", "low_income", "tekun", "none", "none", "低保", "低收入", "特困", "none"]
@@ -27,14 +28,13 @@ BAD = [("disability_grade", "7"), ("region", "火星"), ("age", "200"), ("househ
 
 
 def person(rng: random.Random, i: int, bad_rate: float = 0.0) -> dict:
+    random, choice = rng.random, rng.choice
+
     def maybe(value, known: float = 0.85):
-        return value if rng.random() < known else ""
+        return value if random() < known else ""
 
     def yes(p_yes: float = 0.5) -> str:
-        word = rng.choice(YES)
-        truthy = word in ("yes", "是", "有", "true")
-        return word if truthy == (rng.random() < p_yes) else rng.choice(
-            [w for w in YES if (w in ("yes", "是", "有", "true")) != truthy])
+        return choice(YES_WORDS if random() < p_yes else NO_WORDS)
 
     age = rng.choice([rng.randint(0, 6), rng.randint(7, 17), rng.randint(18, 90), rng.randint(18, 90), 6, 7, 18])
     grade = rng.randint(1, 4)
