@@ -436,15 +436,16 @@ class CompiledProgram:
                 f"WHERE verdict = 'need_info' AND z_m >= 2")
 
     def steps(self, people: str, plan_col: str, receiving: str, prefix: str) -> tuple[list[str], str]:
-        """The statements that prepare the order of missing facts (each keeps a small table), and the
-        query of the results."""
-        classes, patterns, hypotheses, orders = (f"{prefix}_{step}" for step in ("classes", "patterns", "hypotheses",
-                                                                                 "orders"))
+        """The statements that answer every pattern of `people` (each keeps a small table), and the query
+        of the results. `receiving`: an SQL expression over people, whether the person receives it."""
+        classes, patterns, hypotheses, orders, answers = (
+            f"{prefix}_{step}" for step in ("classes", "patterns", "hypotheses", "orders", "answers"))
         prepare = [self.dialect.materialize(classes, self.classes_sql(people, plan_col)),
                    self.dialect.materialize(patterns, self.patterns_sql(classes)),
                    self.dialect.materialize(hypotheses, self.hypotheses_sql(patterns)),
-                   self.dialect.materialize(orders, self.order_sql(hypotheses))]
-        return prepare, self.results_sql(people, plan_col, orders, receiving)
+                   self.dialect.materialize(orders, self.order_sql(hypotheses)),
+                   self.dialect.materialize(answers, self.answers_sql(classes, orders))]
+        return prepare, self.results_sql(people, plan_col, answers, receiving)
 
     def hypotheses_sql(self, patterns: str) -> str:
         """For each pattern, missing fact f and value v worth trying (fact_domain()): the pattern with f = v."""
@@ -503,14 +504,17 @@ class CompiledProgram:
     def plan_of_place(self, code: str) -> int:
         return self._plan(code).index if code not in self.region_plan else self.region_plan[code]
 
-    def results_sql(self, people: str, plan_col: str, orders: str | None, receiving: str) -> str:
-        """line, person, program, verdict, missing, rule, source_status, receiving, figures."""
-        one = " ".join(f"WHEN w_{f} THEN '[\"{f}\"]'" for f in [*self.facts, "region"])
-        missing = (f"CASE WHEN z_m = 0 THEN '[]' WHEN z_m = 1 THEN CASE {one} END ELSE o.missing END")
-        join = f"LEFT JOIN {orders} o ON o.z_key = c.z_key" if orders else ""
-        if not orders:
-            missing = missing.replace("o.missing", "NULL")
-        figures = "NULL"
+    def answers_sql(self, classes: str, orders: str) -> str:
+        """Per pattern: verdict, missing (a JSON list, in order), rule, source_status."""
+        one = " ".join(f"WHEN c.w_{f} THEN '[\"{f}\"]'" for f in [*self.facts, "region"])
+        return (f"SELECT c.z_key, c.verdict, CASE WHEN c.z_m = 0 THEN '[]' WHEN c.z_m = 1 THEN CASE {one} END "
+                f"ELSE o.missing END AS missing, c.rule, CASE WHEN c.z_expired THEN 'expired' ELSE 'current' END "
+                f"AS source_status FROM {classes} c LEFT JOIN {orders} o ON o.z_key = c.z_key")
+
+    def results_sql(self, people: str, plan_col: str, answers: str, receiving: str) -> str:
+        """line, person, program, verdict, missing, rule, source_status, receiving, figures: each row of
+        `people` takes its pattern's answer; figures are computed from the row's own values."""
+        figures = "CAST(NULL AS STRING)"
         if self.figures:
             whens = []
             for rule, parts in self.figures.items():
@@ -518,12 +522,11 @@ class CompiledProgram:
                     f"CASE WHEN ({figure_sql(src)}) IS NOT NULL THEN CONCAT('\"{key}\": ', "
                     f"CAST({figure_sql(src)} AS STRING)) END" for key, src in parts)
                 whens.append(f"WHEN {lit(rule)} THEN NULLIF(CONCAT('{{', CONCAT_WS(', ', {fields}), '}}'), '{{}}')")
-            figures = f"CASE rule {' '.join(whens)} END"
-        key = f"CASE WHEN z_m >= 2 THEN {self.key_sql(plan_col)} END"
-        core = f"SELECT *, {key} AS z_key FROM ({self.core(people, plan_col)}) k"
-        return (f"SELECT line, person, {lit(self.program.id)} AS program, verdict, {missing} AS missing, rule, "
-                f"CASE WHEN z_expired THEN 'expired' ELSE 'current' END AS source_status, "
-                f"{receiving} AS receiving, {figures} AS figures FROM ({core}) c {join}")
+            figures = f"CASE a.rule {' '.join(whens)} END"
+        return (f"SELECT p.line, p.person, {lit(self.program.id)} AS program, a.verdict, a.missing, a.rule, "
+                f"a.source_status, {receiving} AS receiving, {figures} AS figures "
+                f"FROM (SELECT *, {self.key_sql(plan_col)} AS z_key FROM {people}) p "
+                f"JOIN {answers} a ON a.z_key = p.z_key")
 
 
 def _classes(fact: str, atoms: list[Atom]) -> list[tuple[str, object]]:
