@@ -243,6 +243,8 @@ def _run(con, sql: str, desc: str, progress: bool):
             done = con.query_progress()
             if done > bar.n:
                 bar.update(done - bar.n)
+            else:
+                bar.refresh()  # the elapsed time moves on even where DuckDB reports no share done
     if "error" in outcome:
         raise outcome["error"]
     return outcome["result"]
