@@ -25,11 +25,9 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
 import tempfile
 import threading
-import time
 from datetime import date
 from pathlib import Path
 
@@ -262,7 +260,6 @@ class ScreenDuckDB:
 
         self.programs, self.as_of, self.progress = programs, as_of, progress
         self.con = con = _connect()
-        started = time.perf_counter()
         columns, too_long = _load_raw(con, registry, progress)
         all_ids = set(load_programs())
         # every column's distinct cells through the one parser of typed values
@@ -289,7 +286,6 @@ class ScreenDuckDB:
         regions = sorted({v for v, e in dictionaries.get("region", {}).values() if e is None})
         self.compiled = [CompiledProgram(p, as_of, regions) for p in programs]
         self._people(columns, dictionaries, too_long)
-        self.prepare_seconds = time.perf_counter() - started
 
     def _people(self, columns: list[str], dictionaries: dict, too_long: list) -> None:
         """Table `people`: line, person, one typed column per fact, each programme's plan and whether

@@ -9,7 +9,8 @@ the YAML a second time: a change to the rule base or to how layers stack reaches
 
 Three-valued logic survives because SQL's AND, OR and NOT are Kleene's, as the engine's are:
 `disability_grade IN (1, 2)` on a NULL grade is NULL, never false, and a NULL condition keeps both
-of its branches open. Per row and programme the SQL gives what rules.engine.evaluate_program() gives:
+of its branches open. core() gives, for each row of a relation, what rules.engine.evaluate_program()
+gives:
 
     verdict        the verdicts still open (walk(), _guarded() for the exceptions read after a grant,
                    and for an unknown region every place with rules, as in _possible()): one verdict
@@ -18,20 +19,24 @@ of its branches open. Per row and programme the SQL gives what rules.engine.eval
                    NULL for need_info. Reasons and sources are joined by it (rule_catalogue())
     source_status  expired when a deciding (or, for need_info, an open) rule's document has ended
     missing        the facts the open branches wait on, in the engine's order (below)
-    figures        a settled outcome's figures computed from facts ("= 6 - months_above_line")
+
+Patterns. A row's answer depends only on its plan and on which class each fact's value falls in:
+values that no condition of the programme tells apart (ages 7 to 17 for the child rehabilitation aid,
+every household but 特困 for the care subsidy) give every condition the same value, NULL included
+(unknown is a class of its own). So a CASE per fact maps each row to its pattern key, core() runs on
+one row per distinct pattern in the registry (a few thousand for a province), and every row takes
+its pattern's answer by a join. `figures` ("= 6 - months_above_line") are computed from the row's own
+values.
 
 The order of `missing`. The engine asks first for the fact whose answer settles the most: for each
-missing fact it tries every value worth trying (fact_domain()) and scores what is left open. That
-score depends on the profile only through which class each fact's value falls in (values that no
-condition of the programme tells apart, e.g. ages 7 to 17 for the child rehabilitation aid) and the
-plan. So each row gets a pattern key, its plan and classes; the patterns that need an order (need_info
-with two or more missing facts) are few, a few thousand for a province. For each pattern the same
-compiled SQL is run on hypothetical rows, one per missing fact and value tried, and the scores are
-added in the engine's order in double precision, as the engine adds them, so that ties break alike.
-Every row then takes its order from its pattern. No Python runs per row or per pattern.
+missing fact it tries every value worth trying (fact_domain()) and scores what is left open. For each
+pattern with two or more missing facts the same compiled SQL runs on hypothetical rows, one per
+missing fact and value tried, and the scores are added in the engine's order in double precision, as
+the engine adds them, so that ties break alike. No Python runs per row or per pattern.
 
 Dialects: the SQL is plain (CASE, COALESCE, IS NULL, GREATEST, CONCAT_WS, integer |, VALUES): the
-same text runs on DuckDB and Spark SQL; `Dialect` holds the few spellings that differ.
+same text runs on DuckDB and Spark SQL. `Dialect` holds what differs: how a step's small table is kept
+(CACHE TABLE on Spark, which also keeps its optimizer from inlining the rules into one huge plan).
 """
 from __future__ import annotations
 
@@ -43,7 +48,7 @@ from typing import Iterable
 
 from .engine import ALWAYS, Item, decision_list, fact_domain, not_in_force, region_domain, stack
 from .facts import FACTS
-from .model import Atom, Condition, Op, Program, condition_atoms
+from .model import Atom, Condition, Program, condition_atoms
 
 GRANTS = ("eligible", "refer")  # verdicts after which the exceptions (`unless`) are read
 BITS = {"eligible": 1, "ineligible": 2, "refer": 4}  # a set of open verdicts as an integer
