@@ -144,3 +144,26 @@ def test_output_name_and_progress(tmp_path):
     run = _screen(registry, "--out", tmp_path / "out.parquet")
     assert run.returncode == 0 and "reading" in run.stderr and "screening" in run.stderr
     assert run.stdout.startswith("3 people screened")
+
+
+def test_columns_with_many_distinct_cells_are_read_alike(tmp_path, monkeypatch):
+    """A national registry has thousands of distinct places: such a column is mapped by a join, not by
+    CASE; the rows and the errors come out the same."""
+    from datetime import date
+
+    import bot.screen as screen
+    from rules.model import load_programs
+
+    odd = tmp_path / "odd.csv"
+    odd.write_text(ODD, encoding="utf-8")
+    programs = list(load_programs().values())
+
+    def tables():
+        run = screen.ScreenDuckDB(odd, programs, date(2024, 6, 1), progress=False)
+        screen._rules_table(run.con, programs, run.as_of)
+        run.con.execute(f"CREATE TEMP TABLE errors AS {run.errors_sql()}")
+        return sorted(run.con.execute(run.results_sql()).fetchall()), run.con.execute("SELECT * FROM errors").fetchall()
+
+    inline = tables()
+    monkeypatch.setattr(screen, "INLINE", 0)
+    assert tables() == inline and len(inline[1]) == 4
