@@ -318,7 +318,8 @@ class CompiledProgram:
         return out
 
     def _expired(self, item: Item) -> bool:
-        return bool(item.layer.valid_to and item.layer.valid_to < self.as_of)
+        ended = getattr(item.layer, "ended", None)  # Layer.ended(as_of) where the model has it
+        return bool(ended(self.as_of) if ended else item.layer.valid_to and item.layer.valid_to < self.as_of)
 
     def _waiting(self, p: Plan, fact: str) -> str:
         """Whether `fact` is among the facts the open branches of plan p wait on (walk()'s `waiting`)."""
@@ -387,8 +388,8 @@ class CompiledProgram:
 
         expired_need = self._per_plan(plan_col, lambda p: expired_open(p) if p else _or(
             [expired_open(self.national)] + [_and(f"(z_vs{o.index} <> z_vs{nat})", expired_open(o)) for o in others]))
-        verdict = ("CASE WHEN z_ny THEN 'ineligible' WHEN z_vs = 1 THEN 'eligible' WHEN z_vs = 2 THEN 'ineligible' "
-                   "WHEN z_vs = 4 THEN 'refer' ELSE 'need_info' END")
+        verdict = (f"CASE WHEN z_ny THEN {lit(self.not_in_force.verdict)} WHEN z_vs = 1 THEN 'eligible' "
+                   f"WHEN z_vs = 2 THEN 'ineligible' WHEN z_vs = 4 THEN 'refer' ELSE 'need_info' END")
         open_ = f"(NOT z_ny AND z_vs NOT IN {SETTLED})"
 
         def waiting(fact: str) -> str:

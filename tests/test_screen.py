@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import sqlite_utils
@@ -128,8 +129,15 @@ def test_parquet_registry_and_the_deciding_rule(tmp_path):
     got = {(r[0], r[1]): r[2:] for r in con.execute(
         "SELECT person, program, verdict, rule, reason FROM explained").fetchall()}
     verdict, rule, reason = got[("A1", "care_subsidy")]
-    assert (verdict, rule) == ("eligible", "care_subsidy.yaml layer 1 case 1")
-    assert "一级或二级" in reason  # the deciding rule's own reason, joined from the rules table
+    from rules.engine import evaluate_program
+    from rules.model import load_programs
+
+    program = load_programs()["care_subsidy"]
+    engine = evaluate_program(program, {"region": "140100", "age": 40, "has_certificate": True,
+                                        "disability_category": "physical", "disability_grade": 1,
+                                        "needs_long_term_care": True, "household": "dibao"}, date(2024, 6, 1))
+    assert (verdict, rule) == ("eligible", engine.rule) and rule.startswith("care_subsidy.yaml layer ")
+    assert reason == engine.reasons[0]  # the deciding rule's own reason, joined from the rules table
     assert con.execute("SELECT person, program FROM unclaimed").fetchall() == [("A1", "care_subsidy")]
 
 
@@ -149,8 +157,6 @@ def test_output_name_and_progress(tmp_path):
 def test_columns_with_many_distinct_cells_are_read_alike(tmp_path, monkeypatch):
     """A national registry has thousands of distinct places: such a column is mapped by a join, not by
     CASE; the rows and the errors come out the same."""
-    from datetime import date
-
     import bot.screen as screen
     from rules.model import load_programs
 
