@@ -7,12 +7,13 @@ PYTHON310 ?= $(shell for p in "$$(pyenv root 2>/dev/null)/versions/$$(cat .pytho
 KB := knowledge/zhucan.db
 export TF_CPP_MIN_LOG_LEVEL := 3
 
-.PHONY: help install kb lint test chat bench clean test-scale
+.PHONY: help install kb lint test chat bench clean test-scale test-spark
 
 help:
 	@echo "make chat   talk to the bot in the terminal (sets everything up first)"
 	@echo "make test   run the test suite (sets everything up first)"
 	@echo "make test-scale   two Rasa servers on PostgreSQL and Redis, 200 conversations (installs both)"
+	@echo "make test-spark  the compiled screening rules on a local Spark session (installs PySpark)"
 
 $(BIN)/.installed: pyproject.toml
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: install it with 'pyenv install $$(cat .python-version)'" >&2; exit 1; }
@@ -47,6 +48,11 @@ test-scale: $(BIN)/.installed
 	  || { $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SCALE_PACKAGES) >/dev/null; }; \
 	fi
 	ZHUCAN_SCALE=1 $(BIN)/python -m pytest tests/scale
+# The compiled screening rules on a local Spark session (PySpark, about 450 MB, and Java 17); `make test`
+# checks the generated Spark SQL text without them.
+test-spark: $(BIN)/.installed
+	$(BIN)/pip install --quiet -e '.[spark]'
+	ZHUCAN_TEST_SPARK=1 $(BIN)/python -m pytest tests/test_spark.py
 
 chat: $(BIN)/.installed $(KB)
 	$(BIN)/zhucan chat

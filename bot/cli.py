@@ -4,6 +4,7 @@
   zhucan check --region 太原 --grade 1 --category physical --certificate yes
   zhucan screen REGISTRY.csv --out results.db
                                      a whole registry: who is entitled but not yet receiving
+                                     (--engine duckdb|python; --out .db, .duckdb or .parquet)
   zhucan ask                         answer the questions the rules need, one at a time
   zhucan rules lint                  check every rule against its source
   zhucan sources search 渐退期        find the clauses of the source documents
@@ -84,7 +85,8 @@ def cmd_check(args) -> int:
 def cmd_screen(args) -> int:
     from bot.screen import screen
 
-    return screen(args.registry, args.out, args.as_of, args.program or None, progress=not args.quiet)
+    return screen(args.registry, args.out, args.as_of, args.program or None, progress=not args.quiet,
+                  engine=args.engine)
 
 
 def cmd_ask(args) -> int:
@@ -157,12 +159,16 @@ def build_parser() -> argparse.ArgumentParser:
         facts.add_argument(*flags, dest=fact, metavar="VALUE")
     check.set_defaults(run=cmd_check)
 
-    screen = sub.add_parser("screen", help="screen a whole registry (CSV) into SQLite",
-                            description="One row per person and programme with the verdict and its reasons. "
-                                        "Columns are profile keys (plus an optional person id column 'id'); "
-                                        "bad rows are reported with their line number and skipped.")
-    screen.add_argument("registry", help="a CSV file with a header row of profile keys")
-    screen.add_argument("--out", required=True, help="the SQLite file to write (table results)")
+    screen = sub.add_parser("screen", help="screen a whole registry (CSV or Parquet)",
+                            description="One row per person and programme with the verdict, the missing facts and "
+                                        "the deciding rule. Columns are profile keys (plus an optional person id "
+                                        "column 'id' and 'receiving'); bad rows are reported with their line number "
+                                        "and skipped.")
+    screen.add_argument("registry", help="a CSV file with a header row of profile keys, or a Parquet file")
+    screen.add_argument("--out", required=True,
+                        help="the file to write: .db SQLite, .duckdb DuckDB, .parquet Parquet (table results)")
+    screen.add_argument("--engine", choices=("duckdb", "python"), default="duckdb",
+                        help="duckdb: the rules compiled to SQL (default); python: the engine, person by person")
     screen.add_argument("--quiet", action="store_true", help="no progress bar")
     _common(screen)
     screen.set_defaults(run=cmd_screen)

@@ -180,6 +180,9 @@ class Result:
     details: dict = field(default_factory=dict)
     # how much knowing each missing fact would settle (for choosing the next question across programmes)
     scores: dict = field(default_factory=dict, repr=False)
+    # the deciding outcome's id (Outcome.where: its file and position), None for need_info; registry
+    # screening (rules/sql.py) reports it per row and joins the reason and sources by it
+    rule: str | None = None
 
     def to_json(self) -> dict:
         return {"program": self.program, "verdict": self.verdict, "missing": self.missing,
@@ -379,7 +382,7 @@ def _settled(program: Program, profile: dict, as_of: date, possible: Possible) -
         if apply:
             details["apply"] = apply
             sources += [_source(c) for c in apply_cites if _source(c) not in sources]
-    return Result(program.id, outcome.verdict, [], reasons, sources, status, details)
+    return Result(program.id, outcome.verdict, [], reasons, sources, status, details, rule=outcome.where)
 
 
 # --- history: what an ended layer said -----------------------------------------------------------
@@ -496,7 +499,7 @@ def _not_yet(program: Program, profile: dict, as_of: date) -> Result:
     sources = [_source(c) for c in outcome.cites]
     told, told_sources = _history(program, profile, as_of, outcome.verdict)
     return Result(program.id, "refer", [], reasons + told, sources + told_sources, "current",
-                  outcome.figures({}))
+                  outcome.figures({}), rule=outcome.where)
 
 
 def _notes(layers: list[Layer], verdict: str):

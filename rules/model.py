@@ -152,6 +152,7 @@ def compile_figure(text: str, where: str):
             return None
         return eval(code, {"__builtins__": {}, "max": max, "min": min}, dict(profile))  # noqa: S307 (checked above)
 
+    figure.source = text  # the arithmetic as written, for rules/sql.py to compile
     return figure
 
 
