@@ -121,7 +121,9 @@ _QUANTITY = re.compile(
     r"(?<![〇零一二两三四五六七八九十百千\d])(?P<range>(?P<tens>[一二三四五六七八九]?十)?(?P<a>[一二两三四五六七八九])(?P<b>[一二三四五六七八九])(?P<ten>十)?)"
     r"(?:个)?" + _UNIT + "?"
     # 快六十了, 将近七十, 差不多五十岁, 不到一年, 大概三个月
-    r"|(?P<pre>快到|快|将近|接近|眼看|不到|还不到|没满|还没满|不满|未满|还不满|大概|大约|约|差不多)(?P<pnum>" + _NUM + r")(?:个)?" + _UNIT.replace("unit", "punit") + "?"
+    r"|(?P<pre>快到|快|马上就|马上|眼看就|将近|接近|眼看|不到|还不到|没满|还没满|不满|未满|还不满|大概|大约|约|差不多)(?P<pnum>" + _NUM + r")(?:个)?" + _UNIT.replace("unit", "punit") + "?"
+    # 差两个月满六岁, 还差半年七十: just under, said by what is missing
+    r"|(?:还差|差)(?:一点|[^，,。.;；\s]{1,5}?)(?:就|才)?(?:满|到)?(?P<snum>" + _NUM + r")(?P<sunit>周岁|岁)"
     # 七十多, 七十好几, 二十来岁, 十几岁, 二十出头, 五十左右; 一年多, 三个多月, 三个来月
     r"|(?P<num>" + _NUM + r")(?P<more>多|来|好几|几|出头|左右|上下)(?:个)?" + _UNIT.replace("unit", "munit") + "?"
     r"|(?P<num2>" + _NUM + r")(?P<unit2>个|年)(?P<more2>多|来)(?P<tail>月)?"
@@ -194,6 +196,9 @@ def _approximate(m: re.Match) -> Quantity | None:
         if unit == "年":
             return Quantity((start, end, low * 12, high * 12 + 11, "个月", True))
         return Quantity((start, end, low, high, unit, True))
+    if m.group("snum"):
+        n = parse_number(m.group("snum"))
+        return Quantity((start, end, n - 1, n - 1, "岁", True)) if n else None
     if m.group("pre"):
         n = parse_number(m.group("pnum"))
         if n is None:
@@ -203,10 +208,10 @@ def _approximate(m: re.Match) -> Quantity | None:
             low, high = 0, n - 1
         elif pre in ("大概", "大约", "约", "差不多"):
             low, high = max(0, n - 2), n + 2
-        else:  # 快, 将近: just under
+        else:  # 快, 将近, 马上: just under
             low, high = max(0, n - 2), n - 1
         if unit == "年":
-            if pre in ("快", "快到", "将近", "接近", "眼看"):  # 快一年: 10 or 11 months
+            if pre in ("快", "快到", "马上", "马上就", "眼看就", "将近", "接近", "眼看"):  # 快一年: 10 or 11 months
                 return Quantity((start, end, n * 12 - 2, n * 12 - 1, "个月", True))
             if high < low or pre in ("大概", "大约", "约", "差不多"):
                 return Quantity((start, end, max(0, n * 12 - 2), n * 12 + 2, "个月", True))

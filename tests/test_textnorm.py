@@ -55,3 +55,16 @@ def test_find_numbers_positions_and_mixed_text():
     assert find_numbers("两项补贴") == [(0, 1, 2, None)]
     assert find_numbers("1.5岁") == []  # not a whole number
     assert find_numbers("没有数字") == []
+
+
+@pytest.mark.parametrize("text,low,high", [
+    ("七十好几", 72, 79), ("快六十了", 58, 59), ("二十出头", 21, 24), ("两三个月", 2, 3), ("一年多", 13, 23),
+    ("十七八岁", 17, 18), ("不到六岁", 0, 5),
+    # what is missing says it is just under: 5, not 6
+    ("差两个月满六岁", 5, 5), ("还差半年七岁", 6, 6), ("马上六岁了", 4, 5),
+])
+def test_approximate_quantities_are_the_range_they_could_be(text, low, high):
+    from knowledge.textnorm import find_quantities
+
+    found = find_quantities(text)
+    assert [(q.low, q.high) for q in found] == [(low, high)]

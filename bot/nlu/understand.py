@@ -556,6 +556,8 @@ def _read_number(reading: Reading, text: str, fact: str, entities: list[dict]) -
     if not found and fact.startswith("months_") and re.match(r"刚(?:刚)?(?:超|上班|上岗|开始|进厂|干)?", _clean(text)):
         reading.facts[fact] = 0  # "刚上班", "刚超": this month
         return
+    if not found and fact == "age":
+        found = _age_in_reply(text)
     if len({e["value"] for e in found}) != 1:
         return
     raw = found[0]["value"]
@@ -568,6 +570,33 @@ def _read_number(reading: Reading, text: str, fact: str, entities: list[dict]) -
         reading.inexact[fact] = value
     else:
         reading.facts[fact] = value
+
+
+# 虚岁 (the age counted from 1 at birth, one more each new year) is one or two above the age in years
+_NOMINAL = re.compile(r"虚岁\s*$")
+# the only other words such a reply may hold: when, how the age is counted, the zodiac year, particles
+_AGE_WORDS = re.compile(r"今年|现在|目前|已经|都|才|有|是|虚岁|周岁|实岁|属[鼠牛虎兔龙蛇马羊猴鸡狗猪]的?|他|她|我|俺|"
+                        r"岁|了|啦|呀|啊|吧|呢|的|左右|出头|多")
+_NOT_AN_AGE_AFTER = re.compile(r"^\s*(?:块|元|斤|公斤|个|次|天|号|楼|米|度|分|口|人|年|月|级|%|万|千|百|多块)")
+
+
+def _age_in_reply(text: str) -> list[dict]:
+    """A reply to 今年多大 that holds one number among other words ("今年虚岁七十", "属马的 六十出头"):
+    that number, as an age; 虚岁 N as N-2 to N-1."""
+    from knowledge.textnorm import find_quantities
+
+    found = [q for q in find_quantities(text) if q.unit in (None, "岁") and not _NOT_AN_AGE_AFTER.match(text[q.end:])]
+    if len(found) != 1 or not (0 < found[0].low and found[0].high <= 120):
+        return []
+    q = found[0]
+    rest = _AGE_WORDS.sub("", text[:q.start] + " " + text[q.end:])
+    if rest.strip(" ，,。.!！"):
+        return []  # "差两个月满六岁", "过了年就七十": words that change the number, or might
+    low, high = q.low, q.high
+    if _NOMINAL.search(text[:q.start]):
+        low, high = max(0, low - 2), high - 1
+    value = str(low) if low == high else f"{low}~{high}"
+    return [{"entity": "age", "start": q.start, "end": q.end, "value": value}]
 
 
 # --- descriptions, places, approximate numbers ------------------------------------------------------
