@@ -814,7 +814,7 @@ def _pinyin_places() -> dict[str, list[str]]:
 
 
 # After a place in its clause: something done there (work, treatment, a trip), not where one's 户籍 is.
-_DONE_THERE = re.compile(r"^[^，。,.;；!！?？\s]{0,10}?(?:上班|打工|打更|工作|干活|做生意|开店|开饭店|开饭馆|开厂|看病|看过|住院|医院|确诊|治疗|"
+_DONE_THERE = re.compile(r"^[^，。,.;；!！?？\s]{0,10}?(?P<what>上班|打工|打更|工作|干活|做生意|开店|开饭店|开饭馆|开厂|看病|看过|住院|医院|确诊|治疗|"
                          r"做康复|读书|上学|旅游|出差|种地|种了|带孩子|照顾|帮忙|当保姆|坐牢|服刑)")
 _TO_PLACE = re.compile(r"(?<!搬)(?<!迁)(?:去|到|来|从|跑到|嫁到|调到)(?:了|过)?\s*$")
 _REGISTERED_BEFORE = re.compile(r"(?:户口|户籍|老家|家在|家住|住在|住|是|搬到|迁到|落户)[^，。,.;；\s]{0,4}$")
@@ -829,7 +829,14 @@ def elsewhere(text: str, start: int, end: int) -> bool:
         return True  # "以前住在道里区", "本来是奉化的": where they were
     if _REGISTERED_BEFORE.search(before) and not _TO_PLACE.search(before):
         return False
-    return bool(_TO_PLACE.search(before) or _DONE_THERE.match(text[end:]))
+    if _TO_PLACE.search(before):
+        return True
+    done = _DONE_THERE.match(text[end:])
+    if done is None:
+        return False
+    between = done.group()[:done.start("what")]
+    # "在呼兰区现在在家呆着没有工作": nothing is done there, and home is somewhere said in between
+    return not (re.search(r"(?:没|不|没有|未)$", between) or re.search(r"在家|家里|回家", between))
 
 
 def _places(text: str, taken: list[_Ent]) -> list[_Ent]:
