@@ -591,7 +591,7 @@ def _age_in_reply(text: str) -> list[dict]:
     q = found[0]
     rest = _AGE_WORDS.sub("", text[:q.start] + " " + text[q.end:])
     if rest.strip(" ，,。.!！"):
-        return []  # "差两个月满六岁", "过了年就七十": words that change the number, or might
+        return []  # "过了年就七十", "比他大两岁": words that change the number, or might
     low, high = q.low, q.high
     if _NOMINAL.search(text[:q.start]):
         low, high = max(0, low - 2), high - 1
