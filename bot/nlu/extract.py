@@ -686,6 +686,9 @@ def _context_months(text: str, start: int, end: int) -> str:
     return best[1] if best else MONTHS
 
 
+_RELATIVE_AGE = re.compile(r"(?:比[^，。,.;；!！?？\s]{0,8}(?:大|小|年轻|老)了?|相差|差了|差|大了|小了)$")
+
+
 def _numbers(text: str, taken: list[_Ent]) -> list[_Ent]:
     """Numbers with what they count, exact ("4") or approximate ("72~79": 七十好几)."""
     from knowledge.textnorm import find_quantities
@@ -698,6 +701,8 @@ def _numbers(text: str, taken: list[_Ent]) -> list[_Ent]:
         value = str(q.low) if q.low == q.high else f"{q.low}~{q.high}"
         rest = text[e:]
         if q.unit == "岁":
+            if _RELATIVE_AGE.search(text[:s]):
+                continue  # "比他大两岁", "我俩差三岁": a difference of ages, not one
             out.append(_Ent("age", s, e, value, "number"))
         elif q.unit == "级":
             if q.approximate or any(_overlaps((s, e), g) for g in grade_spans):
