@@ -218,6 +218,9 @@ def reply(text: str, asking: str | None = None, profile: dict | None = None, mis
     reading = understand(text, asking=asking, profile=profile, prefer=plan_places(), as_of=as_of)
     turn.set.update(reading.facts)
     turn.programs, turn.subject = reading.programs, reading.subject
+    changed = [f for f, v in reading.facts.items() if f in profile and profile[f] != v and f != asking]
+    if changed:  # a correction of an earlier answer: said back, so that a misheard one can be caught
+        turn.say.append("好的，已改为：" + "，".join(FACTS[f].describe(reading.facts[f]) for f in changed) + "。")
     turn.say += reading.notes
     for fact, said in reading.rejected.items():
         turn.say.append(problem(fact, said))
@@ -245,8 +248,10 @@ def reply(text: str, asking: str | None = None, profile: dict | None = None, mis
             low, high = reading.inexact[asking]
             turn.say.append(f"您说的是大约{low}到{high}{FACTS[asking].unit}，这一项要准确的数字才能判断。")
         return _missed(turn, asking, misses)
+    if any(profile.get(f) != v for f, v in reading.facts.items()):
+        return turn  # other facts, new or corrected, kept: the question is asked again, and that is no miss
     if reading.said_anything:
-        return _missed(turn, asking, misses)  # other facts, kept; this question is still unanswered
+        return _missed(turn, asking, misses)  # nothing new, and this question is still unanswered
     if side_question:
         turn.handled = False
         return turn

@@ -452,6 +452,8 @@ def _read_reply(reading: Reading, text: str, fact: str, entities: list[dict], pr
     if spec.kind != "bool":
         return
     value, hedged = _yes_no(clause, lex)
+    if value is False and _CORRECTION.match(clause) and any(f != fact for f in (*reading.facts, *reading.confirm)):
+        return  # "不对，刚才说错了，是二级": the no corrects the other fact it names, it does not answer this
     if value is not None:
         (reading.confirm if hedged else reading.facts)[fact] = value
 
