@@ -686,6 +686,8 @@ def _context_months(text: str, start: int, end: int) -> str:
     return best[1] if best else MONTHS
 
 
+_CALENDAR_MONTH_BEFORE = re.compile(r"(?:今年|去年|前年|明年|从|自从?|到|于)\s*$")
+_CALENDAR_MONTH_AFTER = re.compile(r"(?:份|号|日|初|底|中旬|开始|起|以来)")
 _RELATIVE_AGE = re.compile(r"(?:比[^，。,.;；!！?？\s]{0,8}(?:大|小|年轻|老)了?|相差|差了|差|大了|小了)$")
 
 
@@ -722,6 +724,10 @@ def _numbers(text: str, taken: list[_Ent]) -> list[_Ent]:
                 continue  # 一年级, 90年代, 三年前
             out.append(_Ent(_context_months(text, s, e), s, e, value, "number"))
         elif q.unit is None:
+            month = text[s:e].endswith("月") and "个" not in text[s:e]
+            if month and (_CALENDAR_MONTH_BEFORE.search(text[:s]) or _CALENDAR_MONTH_AFTER.match(text[e:])) \
+                    or text[e:e + 1] in ("号", "日"):
+                continue  # "今年三月", "3月份开始": a day or month of the calendar, never an age or a count
             before, after = _clause(text, s, e)
             for t in taken:  # "俺娘七十好几了": the person, then their age
                 if t.entity == "subject" and t.end <= s and text[t.start:t.end] == before.strip()[-(t.end - t.start):]:

@@ -94,7 +94,7 @@ def understand(text: str, asking: str | None = None, profile: dict | None = None
             entities = [e for e in entities if span[0] <= e["start"] and e["end"] <= span[1]]
     _read_entities(reading, norm, entities)
     if reading.asking:
-        _read_reply(reading, norm, reading.asking, entities, prefer)
+        _read_reply(reading, norm, reading.asking, entities, prefer, as_of)
     _read_descriptions(reading, norm)
     _read_places(reading, norm, entities, prefer)
     if reading.facts.get("employed") is False or any(e["entity"] == "employed" and e["value"] == "false"
@@ -405,7 +405,8 @@ def option_number(fact: str, text: str) -> Any:
     return options[n - 1][1] if n <= len(options) else "dont_know"
 
 
-def _read_reply(reading: Reading, text: str, fact: str, entities: list[dict], prefer: tuple[str, ...]) -> None:
+def _read_reply(reading: Reading, text: str, fact: str, entities: list[dict], prefer: tuple[str, ...],
+                as_of: date | None = None) -> None:
     from knowledge.facts import FACTS
     from knowledge.lexicon import lexicon
 
@@ -445,7 +446,7 @@ def _read_reply(reading: Reading, text: str, fact: str, entities: list[dict], pr
         reading.unsure = True
         return
     if spec.kind == "int":
-        _read_number(reading, text, fact, entities)
+        _read_number(reading, text, fact, entities, as_of)
         return
     if spec.kind == "region":
         return  # _read_places reads a reply to 户籍在哪里 as a place, whatever cue words surround it
@@ -547,7 +548,7 @@ def _yes_no(clean: str, lex) -> tuple[Any, bool]:
     return None, False
 
 
-def _read_number(reading: Reading, text: str, fact: str, entities: list[dict]) -> None:
+def _read_number(reading: Reading, text: str, fact: str, entities: list[dict], as_of: date | None = None) -> None:
     """A reply to 今年多大 or 几个月: the one number it holds, whatever the words around it call it."""
     from rules.facts import ProfileError
 
@@ -559,7 +560,9 @@ def _read_number(reading: Reading, text: str, fact: str, entities: list[dict]) -
         reading.facts[fact] = 0  # "刚上班", "刚超": this month
         return
     if not found and fact == "age":
-        found = _age_in_reply(text)
+        found = _age_in_reply(text, as_of)
+    if not found and fact.startswith("months_"):
+        found = _months_since(text, as_of)
     if len({e["value"] for e in found}) != 1:
         return
     raw = found[0]["value"]
@@ -582,11 +585,55 @@ _AGE_WORDS = re.compile(r"今年|现在|目前|已经|都|才|有|是|虚岁|周
 _NOT_AN_AGE_AFTER = re.compile(r"^\s*(?:块|元|斤|公斤|个|次|天|号|楼|米|度|分|口|人|年|月|级|%|万|千|百|多块)")
 
 
-def _age_in_reply(text: str) -> list[dict]:
+# a year of birth: "1958年出生", "六零年的", "58年生人"
+_BORN = re.compile(r"^(?:是|我是|他是|她是)?(?P<y>(?:19|20)?\d{2}|[一二][九〇零][〇零一二三四五六七八九]{2}|[〇零一二三四五六七八九]{2})"
+                   r"年(?:出生|生|生的|生人|的)?(?:的|人)?[。.!！]?$")
+_CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
+# the calendar month something began: "从今年三月开始", "去年十月超的"
+_SINCE = re.compile(r"(?P<y>今年|去年|前年)(?P<m>\d{1,2}|十[一二]?|[一二三四五六七八九])月")
+
+
+def _age_from_birth_year(text: str, as_of: date | None) -> list[dict]:
+    m = _BORN.match(_clean(text))
+    if m is None:
+        return []
+    raw = m.group("y")
+    year = int(raw) if raw.isdigit() else int("".join(str(_CN_DIGIT[c]) for c in raw))
+    today = as_of or date.today()
+    if year < 100:  # "六零年", "58年": the century that makes it a past year
+        year += 1900 if year > today.year % 100 else 2000
+    low, high = today.year - year - 1, today.year - year  # the birthday may be still to come
+    if not (0 <= high <= 120):
+        return []
+    return [{"entity": "age", "start": 0, "end": len(text), "value": f"{max(low, 0)}~{high}"}]
+
+
+def _months_since(text: str, as_of: date | None) -> list[dict]:
+    """"从今年三月开始超的", asked how many months: counted from that month to this one."""
+    from knowledge.textnorm import parse_number
+
+    found = list(_SINCE.finditer(text))
+    if len(found) != 1:
+        return []
+    m = found[0]
+    month = parse_number(m.group("m"))
+    today = as_of or date.today()
+    if month is None or not 1 <= month <= 12:
+        return []
+    months = today.month - month + 12 * {"今年": 0, "去年": 1, "前年": 2}[m.group("y")]
+    if months < 0:
+        return []
+    return [{"entity": "months", "start": m.start(), "end": m.end(), "value": str(months)}]
+
+
+def _age_in_reply(text: str, as_of: date | None = None) -> list[dict]:
     """A reply to 今年多大 that holds one number among other words ("今年虚岁七十", "属马的 六十出头"):
-    that number, as an age; 虚岁 N as N-2 to N-1."""
+    that number, as an age; 虚岁 N as N-2 to N-1; a year of birth as the two ages it can give."""
     from knowledge.textnorm import find_quantities
 
+    born = _age_from_birth_year(text, as_of)
+    if born:
+        return born
     found = [q for q in find_quantities(text) if q.unit in (None, "岁") and not _NOT_AN_AGE_AFTER.match(text[q.end:])]
     if len(found) != 1 or not (0 < found[0].low and found[0].high <= 120):
         return []

@@ -8,8 +8,8 @@ missed, and exits 1 when a floor of issue 8 is not met (0 values read wrongly, a
 works on the NLU, so only its counts are ever printed.
 
 The files (format and labelling rules in the header of stress.yml): a list `items:` of
-{text, asked?, facts?, confirm?, programs?, dont_know?}. Each item is read once with
-`understand(text, asking=asked)`, whose result has `.facts` (fact -> value read with confidence),
+{text, asked?, facts?, confirm?, programs?, dont_know?, as_of?}. Each item is read once with
+`understand(text, asking=asked)` (and `as_of`, the day it is said on, when the item gives one), whose result has `.facts` (fact -> value read with confidence),
 `.confirm` (fact -> value the bot would ask the user to confirm), `.programs` and `.dont_know`.
 
 How a fact is counted, over all items:
@@ -27,6 +27,7 @@ Programmes: correct (asked and read), wrong (read, not asked), missed (asked, no
 from __future__ import annotations
 
 import argparse
+from datetime import date
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +54,7 @@ def floors(path: Path) -> tuple[int, float]:
     """(most values read wrongly, largest share of stated values missed) a set is held to."""
     return BLIND_RECORDED if is_blind(path) else (MAX_WRONG, MAX_MISSED_SHARE)
 
-ITEM_KEYS = ("text", "asked", "facts", "confirm", "programs", "dont_know")
+ITEM_KEYS = ("text", "asked", "facts", "confirm", "programs", "dont_know", "as_of")
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class Item:
     confirm: dict = field(default_factory=dict)
     programs: tuple = ()
     dont_know: bool = False
+    as_of: date | None = None  # the day it is said on, for words that count from today ("1958年出生")
 
     def expected(self) -> dict[str, tuple[str, Any]]:
         """fact -> ("certain" | "confirm", expected value)."""
@@ -176,6 +178,8 @@ def problems(raw_items: list[tuple[int, Any]]) -> list[str]:
                     out.append(f"{where}: unknown programme {p!r} (known: {', '.join(sorted(known_programs))})")
             if len(set(map(str, programs))) != len(programs):
                 out.append(f"{where}: a programme is listed twice")
+        if "as_of" in raw and not isinstance(raw["as_of"], date):
+            out.append(f"{where}: as_of must be a date, YYYY-MM-DD")
         if "dont_know" in raw:
             if raw["dont_know"] is not True:
                 out.append(f"{where}: dont_know is only written as true")
@@ -194,7 +198,7 @@ def load(path: Path) -> list[Item]:
         raise ValueError(f"{path}: " + "; ".join(found[:20]))
     return [Item(line=line, text=raw["text"], asked=raw.get("asked"), facts=dict(raw.get("facts") or {}),
                  confirm=dict(raw.get("confirm") or {}), programs=tuple(raw.get("programs") or ()),
-                 dont_know=bool(raw.get("dont_know"))) for line, raw in raw_items]
+                 dont_know=bool(raw.get("dont_know")), as_of=raw.get("as_of")) for line, raw in raw_items]
 
 
 # --- scoring ---------------------------------------------------------------------------------------
@@ -267,7 +271,8 @@ def score(items: Iterable[Item], understand: Callable[..., Any], path: Path = Pa
     for item in items:
         report.items += 1
         report.replies += item.asked is not None
-        result = understand(item.text, asking=item.asked)
+        result = (understand(item.text, asking=item.asked, as_of=item.as_of) if item.as_of
+                  else understand(item.text, asking=item.asked))
         certain, confirm = _as_dict(result.facts), _as_dict(result.confirm)
         expected = item.expected()
         for fact in list(FACTS) + sorted((set(certain) | set(confirm)) - set(FACTS)):
