@@ -248,10 +248,8 @@ def reply(text: str, asking: str | None = None, profile: dict | None = None, mis
             low, high = reading.inexact[asking]
             turn.say.append(f"您说的是大约{low}到{high}{FACTS[asking].unit}，这一项要准确的数字才能判断。")
         return _missed(turn, asking, misses)
-    if any(profile.get(f) != v for f, v in reading.facts.items()):
-        return turn  # other facts, new or corrected, kept: the question is asked again, and that is no miss
     if reading.said_anything:
-        return _missed(turn, asking, misses)  # nothing new, and this question is still unanswered
+        return _missed(turn, asking, misses)  # other facts, kept; this question is still unanswered
     if side_question:
         turn.handled = False
         return turn

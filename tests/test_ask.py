@@ -32,7 +32,7 @@ def test_replies_in_peoples_own_words():
 
 
 def test_an_unreadable_reply_gets_the_numbered_question_once_then_is_skipped():
-    said = ask("也许吧\n啊这\n", ["living_subsidy"])
+    said = ask("太原\n也许吧\n啊这\n", ["living_subsidy"])
     assert "没听明白。" in said and q("has_certificate", again=True) in said and "1 有，2 没有，3 不知道" in said
     assert "是否持有残疾人证这一项先跳过，不当作没有" in said
     assert said.count("有没有残疾人证？") == 2  # never a third time
@@ -62,9 +62,10 @@ def test_a_whole_story_given_as_the_first_reply_is_read_whole():
     assert "按规定能领：护理补贴" in said
 
 
-def test_a_correction_of_another_fact_is_not_a_no_to_the_question_asked():
-    # "一级" answers no question asked (it is kept); then "不对…是二级" corrects it, and the care
-    # question is still open: its 不对 is not "no care needed"
-    said = ask("有\n一级\n不对 刚才说错了 是二级\n要的\n", ["care_subsidy"])
-    assert "按规定能领：护理补贴" in said
-    assert said.count(q("needs_long_term_care")) + said.count(q("needs_long_term_care", again=True)) == 3
+def test_a_correction_of_another_fact_is_said_back_and_is_not_a_no_to_the_question_asked():
+    # "一级" answers no question asked (it is kept); "不对…是二级" corrects it: said back, and its 不对
+    # is not "no care needed". The care question, asked twice without an answer, is left open.
+    said = ask("有\n一级\n不对 刚才说错了 是二级\n", ["care_subsidy"])
+    assert "好的，已改为：残疾等级为二级。" in said
+    assert "是否因残疾需要长期照护这一项先跳过，不当作没有" in said
+    assert said.count(q("needs_long_term_care")) + said.count(q("needs_long_term_care", again=True)) == 2
