@@ -7,7 +7,8 @@ free port of 127.0.0.1, loads the model in this process with the tracker store o
 file (SQLite, var/zhucan.db, without the words typed: bot/tracker_store.py), and talks: one line in,
 the bot's answers out as plain text (the custom payloads of CONTRACT.md section 4 are for programs, not
 printed). The conversation is kept under --sender (default "terminal"), so the facts given are still
-there the next time. Type 退出 or press Ctrl-D to leave; 重新开始 clears the facts.
+there the next time. Type 退出 or press Ctrl-D to leave; 重新开始 clears the facts; 删除我的信息 deletes the
+whole conversation from the store.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from pathlib import Path
 from bot.serve import ENDPOINTS, HOST, free_port, start_actions, stop
 
 QUIT = {"退出", "quit", "exit"}
+FORGOTTEN = "已经删除。这台电脑上存下的这次对话的全部内容都删掉了：您说过的情况和系统的回答。可以重新开始。"
 DEFAULT_SENDER = "terminal"
 
 
@@ -104,6 +106,7 @@ def render(messages: list[dict]) -> list[str]:
 
 async def talk(agent, sender: str, stdin=sys.stdin, stdout=sys.stdout) -> None:
     greeting = agent.domain.responses["utter_greet"][0]["text"]
+    forget_said = agent.domain.responses["utter_forget"][0]["text"]  # the answer to 删除我的信息
     tracker = await agent.tracker_store.retrieve(sender)
     held = tracker is not None and any(
         tracker.get_slot(s.name) is not None for s in agent.domain.slots
@@ -126,6 +129,11 @@ async def talk(agent, sender: str, stdin=sys.stdin, stdout=sys.stdout) -> None:
             return
         try:
             replies = await agent.handle_text(text, sender_id=sender)
+            if any(r.get("text") == forget_said for r in replies or []):  # 删除我的信息: do it here
+                from bot.channels.forget import forget_sender
+
+                await forget_sender(agent, sender)
+                replies = [{"text": FORGOTTEN}]
         except Exception:  # noqa: BLE001  keep talking; the log has the error, not the words
             logging.getLogger(__name__).exception("could not answer a message")
             replies = [{"text": "对不起，出了点问题，这句没能回答。请再说一次，或者换个说法。"}]

@@ -493,6 +493,13 @@ def test_the_terminal_chat_prints_plain_text_only(bot):
     out = io.StringIO()
     bot.loop.run_until_complete(talk(bot.agent, "terminal-test", io.StringIO("我说了什么\n"), out))  # then EOF
     assert "上次说的情况我还记着" in out.getvalue() and "山西省太原市" in out.getvalue()
+    out = io.StringIO()
+    bot.loop.run_until_complete(talk(bot.agent, "terminal-test", io.StringIO("删除我的信息\n"), out))
+    assert "已经删除" in out.getvalue()
+    assert bot.loop.run_until_complete(bot.agent.tracker_store.retrieve("terminal-test")) is None
+    out = io.StringIO()
+    bot.loop.run_until_complete(talk(bot.agent, "terminal-test", io.StringIO("我说了什么\n"), out))
+    assert "上次说的情况我还记着" not in out.getvalue() and "山西省太原市" not in out.getvalue()
 
 
 # --- zhucan serve ------------------------------------------------------------------------------------------
