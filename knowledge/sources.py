@@ -58,7 +58,9 @@ class Document:
         return self.valid_to is not None and self.valid_to < as_of
 
     def citation(self) -> str:
-        return f"{self.title}（{self.number}）" if self.number else self.title
+        if not self.number or self.number in self.title:  # "…实施办法（浙民福〔2021〕191号）的记录"
+            return self.title
+        return f"{self.title}（{self.number}）"
 
     def dated(self) -> date | None:
         """The earliest day the document is known to have existed: its issue date, else the date of the

@@ -248,3 +248,9 @@ def test_a_malformed_file_fails_loudly_naming_the_file(tmp_path, name, text, whe
     with pytest.raises(ValueError) as err:
         load_clauses(tmp_path)
     assert name in str(err.value) and where in str(err.value)
+
+
+def test_a_citation_names_the_document_number_once():
+    for doc in load_documents().values():
+        if doc.number:
+            assert doc.citation().count(doc.number) == 1, doc.citation()
