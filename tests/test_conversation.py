@@ -178,8 +178,9 @@ def test_a_correction_changes_the_verdict_and_why_quotes_the_source(bot):
     replies = bot.say("不对，是三级", "correct")
     # grade 3 of any category: 52号 leaves the extension to the place (refer), as for 智力、精神
     assert replies.verdict("care_subsidy") == "refer"
-    assert replies.texts[0].startswith("要问当地：护理补贴")
-    assert replies.texts[1].startswith("重度残疾人护理补贴：要由当地决定")
+    assert replies.texts[0] == "好的，已改为：残疾等级为三级。"  # said back, so a misheard one can be caught
+    assert replies.texts[1].startswith("要问当地：护理补贴")
+    assert replies.texts[2].startswith("重度残疾人护理补贴：要由当地决定")
     why = bot.say("为什么", "correct")
     quote = replies.results[0]["sources"][0]["quote"]
     assert f"“{quote}”" in why.text

@@ -645,3 +645,13 @@ def test_without_app_id_and_secret_passive_replies_work_and_the_rest_is_logged(c
 
     run(scenario())
     assert "1 more messages of an answer for wx-" in caplog.text
+
+
+def test_the_answer_ends_its_message_and_what_came_just_before_it_may_share_it():
+    """A passive reply holds one message: a correction said back goes with the answer that follows it,
+    and the details never join the answer."""
+    parts, _ = wx.render([{"text": "好的，已改为：残疾等级为三级。"},
+                          {"text": "要问当地：护理补贴。"}, {"custom": {"answer_first": True}},
+                          {"text": "重度残疾人护理补贴：要由当地决定。"}, {"text": "不符合条件的：康复救助。"}])
+    assert wx.pack(parts) == ["好的，已改为：残疾等级为三级。\n要问当地：护理补贴。",
+                              "重度残疾人护理补贴：要由当地决定。\n不符合条件的：康复救助。"]

@@ -131,17 +131,19 @@ def wechat_parts(text: str) -> list[str]:
 
 
 class Alone(str):
-    """A part that stays a message by itself: the short first message of a verdict (the conversation
-    marks it {"answer_first": true}), so that a screen-reader user hears the answer before the details."""
+    """A part that ends its message: the short first message of a verdict (the conversation marks it
+    {"answer_first": true}), so that a screen-reader user hears the answer before the details."""
 
 
 def pack(parts: list[str]) -> list[str]:
-    """Consecutive parts joined into as few messages as fit (a passive reply holds only one); a part
-    marked Alone is never joined to what comes before or after it."""
+    """Consecutive parts joined into as few messages as fit (a passive reply holds only one). Nothing is
+    joined after a part marked Alone; what comes just before it in the same turn ("好的，已改为：残疾等级
+    为三级。") may share its message, so the passive reply carries the answer, not only that."""
     out: list[str] = []
     for part in parts:
-        if out and not isinstance(part, Alone) and not isinstance(out[-1], Alone) and fits(out[-1] + "\n" + part):
-            out[-1] += "\n" + part
+        if out and not isinstance(out[-1], Alone) and fits(out[-1] + "\n" + part):
+            joined = out[-1] + "\n" + part
+            out[-1] = Alone(joined) if isinstance(part, Alone) else joined
         else:
             out.append(part)
     return [str(p) for p in out]
