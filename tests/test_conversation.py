@@ -23,6 +23,7 @@ import pytest
 
 from bot.serve import HOST, free_port, start_actions, stop, wait_until_up
 from bot.text import plain
+from local_server import sqlite_endpoints
 
 ROOT = Path(__file__).resolve().parents[1]
 LIMIT = 500
@@ -508,11 +509,7 @@ def test_the_terminal_chat_prints_plain_text_only(bot):
 def test_serve_answers_over_rest_and_forgets(model, tmp_path):
     """`zhucan serve` with the project's credentials: REST replies with the payloads, then forget."""
     action_port, port = free_port(), free_port()
-    endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text(
-        f"action_endpoint:\n  url: http://{HOST}:{action_port}/webhook\n"
-        f"tracker_store:\n  type: bot.tracker_store.PrivateSQLTrackerStore\n  dialect: sqlite\n"
-        f"  db: {tmp_path / 'serve.db'}\n", encoding="utf-8")
+    endpoints = sqlite_endpoints(tmp_path, f"http://{HOST}:{action_port}/webhook")
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
     log = open(tmp_path / "serve.log", "wb")
     proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", "--port", str(port),

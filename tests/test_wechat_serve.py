@@ -27,6 +27,7 @@ from bot.channels import wechat as wx
 from bot.channels.wechat_settings import WeChatSettings
 from bot.serve import HOST, free_port, wait_until_up
 from bot.text import plain
+from local_server import sqlite_endpoints
 from wechat_standin import WeChatStandIn
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,11 +88,7 @@ def served(tmp_path_factory):
     ensure_model()
     tmp = tmp_path_factory.mktemp("wechat_serve")
     action_port, port = free_port(), free_port()
-    endpoints = tmp / "endpoints.yml"
-    endpoints.write_text(
-        f"action_endpoint:\n  url: http://{HOST}:{action_port}/webhook\n"
-        f"tracker_store:\n  type: bot.tracker_store.PrivateSQLTrackerStore\n  dialect: sqlite\n"
-        f"  db: {tmp / 'serve.db'}\n", encoding="utf-8")
+    endpoints = sqlite_endpoints(tmp, f"http://{HOST}:{action_port}/webhook")
     loop = LoopThread()
     wechat = loop.run(WeChatStandIn(TOKEN, APP_ID, SECRET, AES_KEY).start())
     wechat.url = f"http://{HOST}:{port}/webhooks/wechat/webhook"
