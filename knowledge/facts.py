@@ -251,11 +251,9 @@ def _check_words(facts: Mapping[str, Fact]) -> None:
 def load(data: Mapping | None = None) -> dict[str, Fact]:
     """The facts of `data` (the parsed YAML; default: knowledge/facts.yaml), in file order."""
     if data is None:
-        import yaml
+        from knowledge.yamlfile import load_file
 
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        with open(FACTS_FILE, encoding="utf-8") as f:
-            data = yaml.load(f, Loader=loader)
+        data = load_file(FACTS_FILE)
     if not isinstance(data, Mapping) or not data:
         raise FactDefinitionError(f"{FACTS_FILE.name}: expected a mapping of facts")
     facts = {}

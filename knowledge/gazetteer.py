@@ -774,11 +774,9 @@ def _normalise_with_map(text: str) -> tuple[str, list[int]]:
 
 
 def _load_places_file() -> dict:
-    import yaml
+    from knowledge.yamlfile import load_file
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with open(PLACES_FILE, encoding="utf-8") as f:
-        return yaml.load(f, Loader=loader) or {}
+    return load_file(PLACES_FILE) or {}
 
 
 @lru_cache(maxsize=1)

@@ -186,11 +186,9 @@ def _show(value) -> str:
 
 
 def load(path: str | Path = LEXICON_FILE, **kwargs) -> Lexicon:
-    import yaml
+    from knowledge.yamlfile import load_file
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with open(path, encoding="utf-8") as f:
-        data = yaml.load(f, Loader=loader)
+    data = load_file(path)
     return Lexicon(data, source=Path(path).name, **kwargs)
 
 

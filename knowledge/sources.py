@@ -20,6 +20,8 @@ from pathlib import Path
 
 import yaml
 
+from knowledge.yamlfile import load_text
+
 SOURCES_DIR = Path(__file__).with_name("sources")
 
 # record: a dated fact (an amount, who it is for) that this project wrote down from a secondary source
@@ -122,7 +124,7 @@ def _front_matter(path: Path, lines: list[str]) -> tuple[dict, int]:
         _fail(path, 1, "front matter is not closed with ---")
     end = closing[0]
     try:
-        meta = yaml.safe_load("\n".join(lines[1:end]))
+        meta = load_text("\n".join(lines[1:end]))
     except yaml.YAMLError as err:
         _fail(path, getattr(getattr(err, "problem_mark", None), "line", 0) + 2,
               f"front matter is not valid YAML: {err}")

@@ -40,6 +40,8 @@ from typing import Any
 
 import yaml
 
+from knowledge.yamlfile import load_text
+
 from .facts import FACTS, ProfileError, check_value
 
 PROGRAMS_DIR = Path(__file__).with_name("programs")
@@ -349,7 +351,7 @@ def _date(value: Any, where: str) -> date | None:
 def load_program(path: Path, documents: dict | None = None) -> Program:
     """Read one programme file. Layer dates default to the cited document's period."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_text(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         raise RuleError(f"{path.name}: not valid YAML: {err}") from err
     if not isinstance(raw, dict) or "program" not in raw or "layers" not in raw:
