@@ -193,13 +193,6 @@ class Turn:
     handled: bool = True  # False: not a reply at all (a side question): the front end answers it
 
 
-def _yes_no(text: str) -> bool | None:
-    from bot.nlu.understand import understand
-
-    r = understand(text, asking="orphan")  # any yes/no fact: only its everyday yes and no are read
-    return r.facts.get("orphan", r.confirm.get("orphan"))
-
-
 def reply(text: str, asking: str | None = None, profile: dict | None = None, misses: int = 0,
           confirming: dict | None = None, side_question: bool = False, as_of: date | None = None) -> Turn:
     """What `text` does, said in reply to the question for `asking` (None: no question open).
@@ -263,12 +256,14 @@ def _confirmed(turn: Turn, text: str, confirming: dict, profile: dict, side_ques
                as_of: date | None) -> Turn:
     """The reply to "您说的是…吗？": yes takes the value, another value is taken as said, anything
     else leaves the fact unknown (it has been asked about twice)."""
-    from bot.nlu.understand import understand
+    from bot.nlu.understand import chosen_number, understand, yes_or_no
 
     fact, value = next(iter(confirming.items()))
-    reading = understand(text, asking=fact, profile=profile, prefer=plan_places(), as_of=as_of)
+    # a bare number picks 是 or 不是, the options of this question, not the fact's own options
+    asking = None if chosen_number(text) is not None else fact
+    reading = understand(text, asking=asking, profile=profile, prefer=plan_places(), as_of=as_of)
     turn.programs, turn.subject = reading.programs, reading.subject
-    said = _yes_no(text)
+    said = yes_or_no(text)
     other = reading.facts.get(fact)
     if said is True and other in (None, value):
         turn.set.update({k: v for k, v in reading.facts.items() if k != fact})

@@ -69,3 +69,15 @@ def test_a_correction_of_another_fact_is_said_back_and_is_not_a_no_to_the_questi
     assert "好的，已改为：残疾等级为二级。" in said
     assert "是否因残疾需要长期照护这一项先跳过，不当作没有" in said
     assert said.count("是否因为残疾需要长期有人照护") == 2  # the question and its numbered form
+
+
+def test_a_confirmation_is_answered_by_its_number_or_in_words():
+    from bot.questions import reply
+
+    asked = {"disability_category": "physical"}  # "您说的是肢体残疾吗？请回答 是 或 不是。"
+    for said in ("1", "对的", "嗯，是", "好像是"):
+        assert reply(said, "disability_category", {}, 1, asked).set == {"disability_category": "physical"}, said
+    for said in ("2", "不是", "不是很清楚", "父母都不在了"):
+        turn = reply(said, "disability_category", {}, 1, asked)
+        assert "disability_category" not in turn.set and turn.skip == ["disability_category"], said
+    assert reply("不是，是视力", "disability_category", {}, 1, asked).set == {"disability_category": "vision"}

@@ -390,15 +390,11 @@ def option_number(fact: str, text: str) -> Any:
     """The value of the n-th offered option when a reply is just a number ("2", "第二个"); the
     option after the last is 不知道 (returned as the string "dont_know"). None otherwise."""
     from knowledge.facts import FACTS
-    from knowledge.textnorm import parse_number
 
     spec = FACTS[fact]
     if spec.kind not in ("bool", "enum"):
         return None
-    m = _OPTION.match(text)
-    if not m:
-        return None
-    n = parse_number(m.group("n"))
+    n = chosen_number(text)
     options = spec.options()
     if n is None or not 1 <= n <= len(options) + 1:
         return None
@@ -526,6 +522,29 @@ def _answer_word(spec, clean: str, text: str = "") -> tuple[Any, bool]:
             if not unstated(clean, i, i + len(word)):  # "在福利院做过康复": not living there
                 return value, hedged
     return None, False
+
+
+def chosen_number(text: str) -> int | None:
+    """The number of a reply that is only an option's number ("2", "第二个"), else None."""
+    from knowledge.textnorm import parse_number
+
+    m = _OPTION.match(_clean(normalise_text(clip(text or ""))).rstrip(_PARTICLES))
+    return parse_number(m.group("n")) if m else None
+
+
+def yes_or_no(text: str) -> bool | None:
+    """The answer to a yes-or-no question such as "您说的是…吗？": the option numbers (1 是, 2 不是) and
+    everyday yes and no, hedged ones too ("好像是"); None for anything else."""
+    from knowledge.lexicon import lexicon
+
+    number = chosen_number(text)
+    if number is not None:
+        return {1: True, 2: False}.get(number)
+    clean = _clean(normalise_text(clip(text or "")))
+    lex = lexicon()
+    if any(w in clean for kind in ("dont_know", "unsure") for w in lex.replies(kind)):
+        return None  # "不是很清楚" is not a no
+    return _yes_no(_about_them(clean), lex)[0]
 
 
 def _yes_no(clean: str, lex) -> tuple[Any, bool]:
