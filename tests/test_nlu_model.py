@@ -37,7 +37,8 @@ MAX_MEDIAN_PARSE_MS = 50.0
 
 PROBES = ["我爸在太原，肢体一级，瘫在床上要人照顾，能领护理补贴吗", "一级", "有", "没有", "太原", "五岁", "没有残疾证",
           "为什么", "我说了什么", "重新开始", "崇名", "我爸爸肢體一級，在太原", "200岁", "七级",
-          "77了", "好的谢谢，他今年八十了", "好的谢谢", "再见", "", "   ", "😀",
+          "77了", "好的谢谢，他今年八十了", "好的谢谢", "再见", "那个我想问一下就是我家老头子他那个腿不行了办了证的能拿什么钱吗",
+          "", "   ", "😀",
           "在太原。" + "啊" * 2000, "啊" * 2000 + "在太原。"]
 
 pytestmark = pytest.mark.slow
@@ -216,6 +217,9 @@ def test_whole_situation_through_the_model(measured):
     ("好的谢谢，他今年八十了", "inform", {("age", "80")}),
     ("好的谢谢", "thank", set()),
     ("再见", "goodbye", set()),
+    # voice input that shares characters with 我说了什么, and says a fact: a question about benefits
+    ("那个我想问一下就是我家老头子他那个腿不行了办了证的能拿什么钱吗", "ask_eligibility",
+     {("subject", "spouse"), ("has_certificate", "true")}),
 ])
 def test_answers_through_the_model(measured, text, intent, entities):
     p = _parse(measured, text)

@@ -14,8 +14,9 @@
 - IntentClassifier: Rasa's LogisticRegressionClassifier (fast: about a millisecond a message) that
   answers a message without a letter, digit or character (empty, whitespace, emoji or punctuation
   only) with no intent at confidence 0, so that FallbackClassifier turns it into nlu_fallback
-  instead of the graph failing on a message without features; and reads a farewell or a thank-you
-  that carries a fact, a place or a number ("77了", "谢谢，他八十了") as inform.
+  instead of the graph failing on a message without features; and reads a greeting, farewell, thanks,
+  帮助 or 我说了什么 that carries a fact, a place or a number ("77了", "谢谢，他八十了") as inform or
+  ask_eligibility.
 
 None is trained: their knowledge is the lexicon, the gazetteer and the rules of bot/nlu.
 """
@@ -182,22 +183,26 @@ class LexiconFeaturizer(SparseFeaturizer, GraphComponent):
                                      TEXT, message)
 
 
-# What a farewell or a thank-you never carries: a fact of the profile, a place or a number. "77了" is
-# someone's age however much it looks like "走了"; "好的谢谢，他今年八十了" tells something too.
-_CLOSING_INTENTS = ("goodbye", "thank")
-_NOT_CLOSING = set(_FACTS) | set(EXTRA_TYPES)
+# What a greeting, a farewell, a thank-you, 帮助 or 我说了什么 never carries: a fact of the profile, a place
+# or a number. "77了" is someone's age however much it looks like "走了"; "…我家老头子腿不行了办了证的能拿
+# 什么钱吗" asks about benefits however much it shares characters with "我说了什么".
+_ABOUT_THE_CHAT = ("goodbye", "thank", "greet", "help", "review")
+_SAYS_SOMETHING = set(_FACTS) | set(EXTRA_TYPES)
 
 
-def _no_farewell_with_facts(message: Message) -> None:
+def _no_small_talk_with_facts(message: Message) -> None:
+    """Such an intent becomes inform or ask_eligibility, whichever the classifier ranked higher."""
     intent = message.get("intent") or {}
-    if intent.get("name") not in _CLOSING_INTENTS:
+    if intent.get("name") not in _ABOUT_THE_CHAT:
         return
-    if not any(e.get("entity") in _NOT_CLOSING for e in message.get(ENTITIES, [])):
+    if not any(e.get("entity") in _SAYS_SOMETHING for e in message.get(ENTITIES, [])):
         return
     ranking = message.get("intent_ranking") or []
+    order = [r.get("name") for r in ranking]
+    name = min(("inform", "ask_eligibility"), key=lambda n: order.index(n) if n in order else len(order))
     confidence = intent.get("confidence", 0.0)
-    ranking = [{"name": "inform", "confidence": confidence}] + [r for r in ranking if r.get("name") != "inform"]
-    message.set("intent", {"name": "inform", "confidence": confidence}, add_to_output=True)
+    ranking = [{"name": name, "confidence": confidence}] + [r for r in ranking if r.get("name") != name]
+    message.set("intent", {"name": name, "confidence": confidence}, add_to_output=True)
     message.set("intent_ranking", ranking, add_to_output=True)
 
 
@@ -234,7 +239,7 @@ class IntentClassifier(LogisticRegressionClassifier):
         if good:
             super().process(good)
             for message in good:
-                _no_farewell_with_facts(message)
+                _no_small_talk_with_facts(message)
         for message in empty:
             message.set("intent", {"name": None, "confidence": 0.0}, add_to_output=True)
             message.set("intent_ranking", [], add_to_output=True)

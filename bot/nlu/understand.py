@@ -127,12 +127,19 @@ def _value(fact: str, raw: str):
     return check_value(fact, raw)
 
 
-def _hedged(text: str, start: int) -> bool:
-    """A hedge word just before, in the same clause: "好像是一级", "应该没有"."""
+def _hedged(text: str, start: int, end: int | None = None) -> bool:
+    """A hedge word just before, in the same clause ("好像是一级", "应该没有"), or closing the clause
+    right after ("二级的好像", "一级吧可能")."""
     from knowledge.lexicon import lexicon
 
+    hedges = lexicon().replies("hedge")
     before = re.split(r"[，,。.;；!！?？]", text[:start])[-1]
-    return any(h in before[-6:] for h in lexicon().replies("hedge"))
+    if any(h in before[-6:] for h in hedges):
+        return True
+    if end is None:
+        return False
+    after = re.split(r"[，,。.;；!！?？\s]", text[end:], maxsplit=1)[0].strip(_PARTICLES + "的是")
+    return bool(after) and after in hedges
 
 
 # Facts of one person: in a story about several people, each is read only where it is said of the
@@ -297,7 +304,7 @@ def _read_entities(reading: Reading, text: str, entities: list[dict]) -> None:
             continue
         if isinstance(value, tuple):
             reading.inexact[fact] = value
-        elif chosen.get("negated") or _hedged(text, chosen["start"]):
+        elif chosen.get("negated") or _hedged(text, chosen["start"], chosen["end"]):
             reading.confirm[fact] = value
         else:
             reading.facts[fact] = value
