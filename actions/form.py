@@ -1,7 +1,7 @@
 """The goal-driven form: ask only what the engine still needs, one fact at a time, and read every reply
 as an answer to the question just asked before anything else.
 
-validate_profile_form passes the message to bot.questions.reply (the one policy shared with `zhucan
+validate_profile_form passes the message to bot.conversation.questions.reply (the one policy shared with `zhucan
 ask`, see its docstring): an answer sets the fact, words close to an option are asked back ("您说的是
 肢体残疾吗？"), 不知道 skips the fact, a reply that cannot be read gets the question again once, short and
 numbered, and is then skipped as unknown; no question comes more than twice in a row. Slots filled by
@@ -28,7 +28,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.questions import confirmation, question, reply
+from bot.conversation.questions import confirmation, question, reply
 from rules.facts import FACTS
 
 from .profile import (CHOICES_SLOT, CONFIRMING_SLOT, MISSES_SLOT, PROGRAMS_SLOT, SUBJECT_SLOT, UNSURE_SLOT,

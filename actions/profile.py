@@ -16,7 +16,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.questions import place_problem, problem
+from bot.conversation.questions import place_problem, problem
 from rules.facts import FACTS, ProfileError, check_value
 
 PROGRAMS_SLOT = "programs"

@@ -1,8 +1,8 @@
 """Verdicts, 为什么/详细, 我说了什么, and the side questions 多少钱 and 去哪里办.
 
-Every text goes out through `say`: plain text (bot.text.plain), cut at sentence ends into messages of
-at most 500 characters (bot.text.split_message), because people listen to these with screen readers.
-A verdict comes answer first (bot.render.render_answer): one short message with what the person can
+Every text goes out through `say`: plain text (bot.conversation.text.plain), cut at sentence ends into messages of
+at most 500 characters (bot.conversation.text.split_message), because people listen to these with screen readers.
+A verdict comes answer first (bot.conversation.render.render_answer): one short message with what the person can
 get, then the explanations of what applies, then one sentence for what does not.
 """
 from __future__ import annotations
@@ -14,8 +14,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.questions import unsure_sentence
-from bot.render import LIMIT
+from bot.conversation.questions import unsure_sentence
+from bot.conversation.render import LIMIT
 from rules.facts import FACTS
 
 from .profile import (LAST_RESULTS_SLOT, asked_programs, asking_scope, checked_profile, evaluate,
@@ -29,7 +29,7 @@ ANSWER_FIRST = "answer_first"  # custom payload of the short first message of a 
 
 def say(dispatcher: CollectingDispatcher, text: str, buttons: list[dict] | None = None) -> None:
     """Send `text` as plain messages of at most LIMIT characters; buttons go with the last one."""
-    from bot.text import plain, split_message
+    from bot.conversation.text import plain, split_message
 
     parts = split_message(plain(text), LIMIT)
     for i, part in enumerate(parts):
@@ -57,7 +57,7 @@ class ActionGiveVerdicts(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        from bot.render import render_answer, summary
+        from bot.conversation.render import render_answer, summary
 
         profile, events = checked_profile(tracker, dispatcher)
         named = scope(tracker)
@@ -91,7 +91,7 @@ class ActionExplain(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        from bot.render import headline, source_line
+        from bot.conversation.render import headline, source_line
 
         asking = tracker.get_slot("requested_slot") if tracker.active_loop_name else None
         if asking in FACTS:
@@ -155,7 +155,7 @@ class ActionAnswerAmount(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        from bot.render import figures
+        from bot.conversation.render import figures
         from rules.engine import amount_for
 
         profile, events = checked_profile(tracker, dispatcher)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.serve import wait_until_up
+from bot.plumbing.serve import wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"

@@ -76,21 +76,21 @@ def cmd_check(args) -> int:
         json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        from bot.render import render_report
+        from bot.conversation.render import render_report
 
         print(render_report(report))
     return 0
 
 
 def cmd_screen(args) -> int:
-    from bot.screen import screen
+    from bot.screening.screen import screen
 
     return screen(args.registry, args.out, args.as_of, args.program or None, progress=not args.quiet,
                   engine=args.engine)
 
 
 def cmd_ask(args) -> int:
-    from bot.ask import ask_loop
+    from bot.caseworker.ask import ask_loop
 
     return ask_loop(args.as_of, args.program or None)
 
@@ -130,10 +130,10 @@ def cmd_kb_build(args) -> int:
 
 
 # Commands whose options belong to another module's parser: `zhucan serve --port 5006` is
-# bot.serve's `--port 5006`. They are handed over before zhucan's own parser sees them (argparse's
+# bot.plumbing.serve's `--port 5006`. They are handed over before zhucan's own parser sees them (argparse's
 # REMAINDER refuses a remainder that starts with an option).
-DELEGATED = {"chat": ("bot.chat", "talk to the bot in the terminal"),
-             "serve": ("bot.serve", "the REST server of CONTRACT.md section 4"),
+DELEGATED = {"chat": ("bot.channels.chat", "talk to the bot in the terminal"),
+             "serve": ("bot.plumbing.serve", "the REST server of CONTRACT.md section 4"),
              "telegram": ("bot.channels.telegram", "the Telegram front end")}
 
 

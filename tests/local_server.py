@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.stores import write_endpoints
+from bot.plumbing.stores import write_endpoints
 
 
 def sqlite_endpoints(directory: Path, action_url: str) -> Path:
@@ -11,6 +11,6 @@ def sqlite_endpoints(directory: Path, action_url: str) -> Path:
     file beside it, kept by the project's tracker store (no words typed, numbers masked)."""
     return write_endpoints({
         "action_endpoint": {"url": action_url},
-        "tracker_store": {"type": "bot.tracker_store.PrivateSQLTrackerStore", "dialect": "sqlite",
+        "tracker_store": {"type": "bot.plumbing.tracker_store.PrivateSQLTrackerStore", "dialect": "sqlite",
                           "db": str(directory / "serve.db")},
     }, directory / "endpoints.yml")

@@ -15,7 +15,7 @@ from typing import Callable
 
 from aiohttp import web
 
-from bot.serve import free_port  # noqa: F401  (the tests take a port from here)
+from bot.plumbing.serve import free_port  # noqa: F401  (the tests take a port from here)
 
 BOT_USER = {"id": 900000001, "is_bot": True, "first_name": "助残问答", "username": "zhucan_bot",
             "can_join_groups": False, "can_read_all_group_messages": False,

@@ -18,8 +18,8 @@ from actions.form import ASK_ACTIONS, CERTIFICATE_ASSUMED, ValidateProfileForm
 from actions.profile import BadValue, canonical, profile_from_slots, valid_programs
 from actions.verdicts import ActionAnswerAmount, ActionAnswerApply, ActionExplain, ActionGiveVerdicts, ActionReview
 from bot.nlu.extract import extract
-from bot.questions import question
-from bot.text import plain
+from bot.conversation.questions import question
+from bot.conversation.text import plain
 from rules.engine import evaluate, in_play, next_question
 from rules.explain import describe
 from rules.facts import FACTS
@@ -389,7 +389,7 @@ def verdicts(slots: dict) -> tuple[list[dict], list[dict]]:
 
 
 def test_verdicts_answer_first_then_what_applies_then_one_sentence_for_the_rest():
-    from bot.render import SUMMARY_LIMIT, headline
+    from bot.conversation.render import SUMMARY_LIMIT, headline
 
     events, messages = verdicts(EVERY_PROGRAMME)
     said = [m for m in messages if "results" not in (m.get("custom") or {})]

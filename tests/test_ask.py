@@ -1,10 +1,10 @@
 """`zhucan ask`: the engine's own question loop in the terminal, without a model, reading replies the
-way the chat does (bot.questions.reply)."""
+way the chat does (bot.conversation.questions.reply)."""
 import io
 from datetime import date
 
-from bot.ask import ask_loop
-from bot.questions import question
+from bot.caseworker.ask import ask_loop
+from bot.conversation.questions import question
 
 
 def ask(lines: str, programs=None) -> str:
@@ -72,7 +72,7 @@ def test_a_correction_of_another_fact_is_said_back_and_is_not_a_no_to_the_questi
 
 
 def test_a_confirmation_is_answered_by_its_number_or_in_words():
-    from bot.questions import reply
+    from bot.conversation.questions import reply
 
     asked = {"disability_category": "physical"}  # "您说的是肢体残疾吗？请回答 是 或 不是。"
     for said in ("1", "对的", "嗯，是", "好像是"):

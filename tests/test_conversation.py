@@ -1,8 +1,8 @@
 """Whole conversations through the trained model and a running action server.
 
-Once per test session: bot.build.ensure_model() (trains only when its inputs changed), the real action
+Once per test session: bot.plumbing.build.ensure_model() (trains only when its inputs changed), the real action
 server as a child process on a free port of 127.0.0.1, and the model loaded with Rasa's Agent on the
-project's tracker store (bot.tracker_store, SQLite in a temporary directory). Each test talks as its own
+project's tracker store (bot.plumbing.tracker_store, SQLite in a temporary directory). Each test talks as its own
 sender. Every bot message is checked on the way: plain text a screen reader reads well, at most 500
 characters.
 """
@@ -15,105 +15,22 @@ import sqlite3
 import subprocess
 import sys
 import time
-import unicodedata
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from bot.serve import HOST, free_port, start_actions, stop, wait_until_up
-from bot.text import plain
+from bot.plumbing.serve import HOST, free_port, start_actions, stop, wait_until_up
 from local_server import sqlite_endpoints
+from talk import FIGURES, LIMIT, Bot, Replies, load_agent, readable  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
-LIMIT = 500
-FIGURES: dict = {"longest": (0, "")}
-
-
-def readable(text: str) -> None:
-    assert 0 < len(text) <= LIMIT, (len(text), text[:80])
-    assert plain(text) == text, text
-    assert not any(unicodedata.category(c) in ("So", "Sk", "Cc", "Co") and c != "\n" for c in text), text
-
-
-class Replies(list):
-    """The bot's answer to one message: Rasa's output messages, in order."""
-
-    @property
-    def texts(self) -> list[str]:
-        return [m["text"] for m in self if m.get("text")]
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.texts)
-
-    @property
-    def asks(self) -> list[str]:
-        return [m["custom"]["ask"] for m in self if "ask" in (m.get("custom") or {})]
-
-    @property
-    def results(self) -> list[dict] | None:
-        found = [m["custom"]["results"] for m in self if "results" in (m.get("custom") or {})]
-        return found[-1] if found else None
-
-    def verdict(self, program: str) -> str:
-        return next(r["verdict"] for r in self.results or [] if r["program"] == program)
-
-
-class Bot:
-    def __init__(self, agent, loop):
-        self.agent, self.loop = agent, loop
-
-    def say(self, text: str, sender: str) -> Replies:
-        replies = Replies(self.loop.run_until_complete(self.agent.handle_text(text, sender_id=sender)) or [])
-        for message in replies:
-            assert set(message) <= {"recipient_id", "text", "buttons", "custom", "image", "attachment"}, message
-            if message.get("text"):
-                readable(message["text"])
-                if len(message["text"]) > FIGURES["longest"][0]:
-                    FIGURES["longest"] = (len(message["text"]), message["text"][:40])
-            for button in message.get("buttons") or []:
-                assert button["title"] == button["payload"]
-        return replies
-
-    def answer(self, sender: str, first: str, answers: dict[str, str], limit: int = 12) -> Replies:
-        """Say `first`, then answer each question from `answers` until the verdicts come.
-
-        A question about a fact not in `answers`, or about one asked before, fails the test."""
-        replies = self.say(first, sender)
-        asked: list[str] = []
-        while replies.results is None:
-            assert replies.asks, f"neither a question nor a verdict: {replies.texts}"
-            fact = replies.asks[-1]
-            assert fact not in asked, f"{fact} asked twice"
-            assert fact in answers, f"unexpected question about {fact}: {replies.texts}"
-            asked.append(fact)
-            replies = self.say(answers[fact], sender)
-            assert len(asked) <= limit
-        replies.asked = asked
-        return replies
-
-
-def load_agent(model: Path, action_url: str, db: Path, loop):
-    from rasa.core.agent import load_agent as load
-    from rasa.core.utils import AvailableEndpoints
-    from rasa.utils.endpoints import EndpointConfig
-
-    from bot.rasa_runtime import install
-
-    install()  # Rasa as zhucan serve and zhucan chat run it
-
-    endpoints = AvailableEndpoints(
-        action=EndpointConfig(action_url),
-        tracker_store=EndpointConfig(type="bot.tracker_store.PrivateSQLTrackerStore",
-                                     dialect="sqlite", db=str(db)))
-    return loop.run_until_complete(load(str(model), endpoints=endpoints))
 
 
 @pytest.fixture(scope="session")
 def model() -> Path:
-    from bot.build import ensure_model
-    from bot.chat import quiet_logging
+    from bot.plumbing.build import ensure_model
+    from bot.channels.chat import quiet_logging
 
     quiet_logging()
     start = time.monotonic()
@@ -482,7 +399,7 @@ def test_the_terminal_chat_prints_plain_text_only(bot):
     """The loop of `zhucan chat` on the session's agent: greeting, answers, no payloads, 退出 and Ctrl-D."""
     import io
 
-    from bot.chat import talk
+    from bot.channels.chat import talk
 
     out = io.StringIO()
     bot.loop.run_until_complete(talk(bot.agent, "terminal-test", io.StringIO(

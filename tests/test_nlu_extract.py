@@ -236,7 +236,7 @@ def nlp():
 
 
 def test_spacy_pipeline_loads_in_a_fresh_process():
-    from bot.build import ensure_spacy
+    from bot.plumbing.build import ensure_spacy
 
     path = ensure_spacy()
     code = ("import spacy; nlp = spacy.load(%r); d = nlp('我爸在太原肢体一级'); "
@@ -289,7 +289,7 @@ def test_spacy_and_plain_paths_agree(nlp):
 def test_ensure_spacy_rebuilds_only_when_its_inputs_change():
     import time
 
-    import bot.build as build
+    import bot.plumbing.build as build
 
     inputs = {str(p.relative_to(ROOT)) for p in build._files(build.SPACY_INPUTS)}
     assert {"knowledge/lexicon.yaml", "knowledge/gazetteer.py", "knowledge/places.yaml", "knowledge/segment.py",

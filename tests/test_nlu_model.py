@@ -1,6 +1,6 @@
 """The trained NLU measured on held-back examples it never saw (tests/nlu/heldout.yml).
 
-Once per session: `rasa train nlu` into a temporary directory (bot.build.train_nlu, config.yml and
+Once per session: `rasa train nlu` into a temporary directory (bot.plumbing.build.train_nlu, config.yml and
 bot/data/nlu.yml), `rasa test nlu` on the held-back examples, and in-process parsing with Rasa's Agent
 (tests/nlu/measure.py) for latency. The figures are printed at the end of the test run (tests/conftest.py)
 and written to bench/out/nlu_scores.txt:
@@ -83,7 +83,7 @@ def value_scores(path: Path) -> dict:
 
 @pytest.fixture(scope="session")
 def measured(tmp_path_factory, request):
-    from bot.build import train_nlu
+    from bot.plumbing.build import train_nlu
 
     work = tmp_path_factory.mktemp("nlu")
     start = time.monotonic()

@@ -2,8 +2,8 @@
 import asyncio
 from datetime import date
 
-from bot.quickcheck import profile_from_text, quick_check
-from bot.render import LIMIT
+from bot.caseworker.quickcheck import profile_from_text, quick_check
+from bot.conversation.render import LIMIT
 from rules.model import load_programs
 
 AS_OF = date(2024, 6, 1)

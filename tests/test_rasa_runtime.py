@@ -1,8 +1,8 @@
-"""bot.rasa_runtime: jsonschema.validate as Rasa calls it, with each schema checked only once."""
+"""bot.plumbing.rasa_runtime: jsonschema.validate as Rasa calls it, with each schema checked only once."""
 import jsonschema
 import pytest
 
-from bot import rasa_runtime
+from bot.plumbing import rasa_runtime
 
 SCHEMA = {"type": "object", "properties": {"events": {"type": "array"}, "responses": {"type": "array"}},
           "required": ["events"]}

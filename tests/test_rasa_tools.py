@@ -15,7 +15,7 @@ DOMAIN, DATA, CONFIG, STORIES = "bot/domain", "bot/data", "config.yml", "tests/s
 
 
 def rasa(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    from bot.build import _env, _rasa
+    from bot.plumbing.build import _env, _rasa
 
     # LOG_LEVEL: Rasa run in-process by earlier tests leaves its own level in os.environ
     return subprocess.run(_rasa() + list(args), cwd=ROOT, env={**_env(), "LOG_LEVEL": "INFO"},
@@ -30,14 +30,14 @@ def test_rasa_data_validate_finds_nothing_wrong():
 
 
 def test_the_generated_part_of_the_domain_is_what_the_facts_make():
-    from bot import rasa_domain
+    from bot.plumbing import rasa_domain
 
-    assert rasa_domain.current(), "bot/domain/facts.yml is out of date: run python -m bot.rasa_domain"
+    assert rasa_domain.current(), "bot/domain/facts.yml is out of date: run python -m bot.plumbing.rasa_domain"
 
 
 @pytest.mark.slow
 def test_the_test_stories_pass_rasa_test(tmp_path):
-    from bot.build import ensure_model
+    from bot.plumbing.build import ensure_model
 
     model = ensure_model()
     out = tmp_path / "results"

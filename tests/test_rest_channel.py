@@ -20,7 +20,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered  # n
 from rasa.shared.core.trackers import DialogueStateTracker  # noqa: E402
 
 from bot.channels.rest import RestInput, message_id_of  # noqa: E402
-from bot.tracker_store import PrivateSQLTrackerStore  # noqa: E402
+from bot.plumbing.tracker_store import PrivateSQLTrackerStore  # noqa: E402
 
 SECRET_WORDS = "我爸瘫在床上"
 

@@ -157,7 +157,7 @@ def test_output_name_and_progress(tmp_path):
 def test_columns_with_many_distinct_cells_are_read_alike(tmp_path, monkeypatch):
     """A national registry has thousands of distinct places: such a column is mapped by a join, not by
     CASE; the rows and the errors come out the same."""
-    import bot.screen as screen
+    import bot.screening.screen as screen
     from rules.model import load_programs
 
     odd = tmp_path / "odd.csv"

@@ -17,7 +17,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from bot.screen import EXTRA_COLUMNS, ScreenDuckDB, parse_receiving
+from bot.screening.screen import EXTRA_COLUMNS, ScreenDuckDB, parse_receiving
 from rules.engine import evaluate_program
 from rules.facts import FACTS, ProfileError, parse_value
 from rules.model import condition_atoms, load_programs

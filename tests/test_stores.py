@@ -1,4 +1,4 @@
-"""bot.stores and zhucan serve's settings: where conversations and locks go, what the operator is told.
+"""bot.plumbing.stores and zhucan serve's settings: where conversations and locks go, what the operator is told.
 
 No server is started here (tests/scale does that): these are the settings a person types, the
 endpoints Rasa is given for them, and what is printed, which must never show a password.
@@ -10,9 +10,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot import stores
-from bot.serve import ENDPOINTS, main, rasa_plan
-from bot.stores import LOCK_ENV, TRACKER_ENV, SettingError
+from bot.plumbing import stores
+from bot.plumbing.serve import ENDPOINTS, main, rasa_plan
+from bot.plumbing.stores import LOCK_ENV, TRACKER_ENV, SettingError
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "s3cr3t-Pa55"
@@ -34,7 +34,7 @@ def test_a_postgresql_url_is_kept_out_of_the_endpoints_and_shown_without_its_pas
     store = stores.tracker_store(url)
     assert store.kind == "postgresql" and store.shared
     assert store.shown == "PostgreSQL " + expected.replace(SECRET, "***")
-    assert store.section == {"type": "bot.tracker_store.PrivateSQLTrackerStore", "url": "${%s}" % TRACKER_ENV}
+    assert store.section == {"type": "bot.plumbing.tracker_store.PrivateSQLTrackerStore", "url": "${%s}" % TRACKER_ENV}
     assert store.env == {TRACKER_ENV: expected}
 
 
@@ -62,7 +62,7 @@ def test_a_bad_tracker_store_url_is_named_without_its_password(url, words):
 def test_a_redis_url_becomes_our_lock_store():
     store = stores.lock_store(REDIS)
     assert store.kind == "redis" and store.shown == "Redis redis://:***@redis.internal:6379/1"
-    assert store.section == {"type": "bot.lock_store.RedisLockStore", "url": "${%s}" % LOCK_ENV}
+    assert store.section == {"type": "bot.plumbing.lock_store.RedisLockStore", "url": "${%s}" % LOCK_ENV}
     assert store.env == {LOCK_ENV: REDIS}
     assert stores.lock_store("rediss://cache:6380").shown == "Redis rediss://cache:6380/0"
 
@@ -91,7 +91,7 @@ def test_flags_win_over_the_environment_and_nothing_set_means_the_files_defaults
 def test_default_serve_is_sqlite_and_in_memory_locks_claimed_for_one_server():
     plan, action = rasa_plan(args(), environ={})
     assert action is None
-    assert plan.endpoints["tracker_store"] == {"type": "bot.tracker_store.PrivateSQLTrackerStore",
+    assert plan.endpoints["tracker_store"] == {"type": "bot.plumbing.tracker_store.PrivateSQLTrackerStore",
                                               "dialect": "sqlite", "db": "var/zhucan.db", "single_server": True}
     assert "lock_store" not in plan.endpoints
     assert plan.endpoints["action_endpoint"] == {"url": "http://127.0.0.1:5055/webhook"}
@@ -112,7 +112,7 @@ def test_postgresql_with_redis_is_one_of_several_servers_and_needs_no_warning():
     plan, _ = rasa_plan(args(lock_store=REDIS, action_server="http://actions.internal:5055/webhook"),
                         environ={TRACKER_ENV: PG})
     assert plan.endpoints["tracker_store"]["single_server"] is False
-    assert plan.endpoints["lock_store"] == {"type": "bot.lock_store.RedisLockStore", "url": "${%s}" % LOCK_ENV}
+    assert plan.endpoints["lock_store"] == {"type": "bot.plumbing.lock_store.RedisLockStore", "url": "${%s}" % LOCK_ENV}
     assert plan.endpoints["action_endpoint"]["url"] == "http://actions.internal:5055/webhook"
     assert not any("WARNING" in n for n in plan.notes)
     assert any("the password in --lock-store can be read by every user" in n for n in plan.notes)
@@ -125,22 +125,22 @@ def test_an_endpoints_file_with_its_own_stores_is_read_as_written(tmp_path, monk
     monkeypatch.setenv("ZHUCAN_DB_PASSWORD", SECRET)
     written = tmp_path / "endpoints.yml"
     written.write_text("action_endpoint:\n  url: http://127.0.0.1:5055/webhook\n"
-                       "tracker_store:\n  type: bot.tracker_store.PrivateSQLTrackerStore\n  dialect: postgresql\n"
+                       "tracker_store:\n  type: bot.plumbing.tracker_store.PrivateSQLTrackerStore\n  dialect: postgresql\n"
                        "  url: db.internal\n  db: zhucan\n  username: zhucan\n  password: ${ZHUCAN_DB_PASSWORD}\n"
                        "lock_store:\n  type: redis\n  url: redis.internal\n  port: 6379\n  db: 1\n", encoding="utf-8")
     plan, _ = rasa_plan(args(endpoints=written), environ={})
     assert plan.endpoints["tracker_store"]["password"] == "${ZHUCAN_DB_PASSWORD}"
     assert plan.endpoints["tracker_store"]["single_server"] is False
-    assert plan.endpoints["lock_store"]["type"] == "bot.lock_store.RedisLockStore"
+    assert plan.endpoints["lock_store"]["type"] == "bot.plumbing.lock_store.RedisLockStore"
     out = stores.write_endpoints(plan.endpoints, tmp_path / "for-rasa.yml").read_text(encoding="utf-8")
     assert SECRET not in out and "${ZHUCAN_DB_PASSWORD}" in out
     assert plan.notes[0] == ("conversations: PostgreSQL zhucan@db.internal/zhucan; "
-                             "locks: bot.lock_store.RedisLockStore at redis.internal")
+                             "locks: bot.plumbing.lock_store.RedisLockStore at redis.internal")
 
 
 def test_a_file_whose_store_url_comes_from_the_environment_gets_the_warning_too(tmp_path):
     written = tmp_path / "endpoints.yml"
-    written.write_text("tracker_store:\n  type: bot.tracker_store.PrivateSQLTrackerStore\n"
+    written.write_text("tracker_store:\n  type: bot.plumbing.tracker_store.PrivateSQLTrackerStore\n"
                        "  url: ${DATABASE_URL}\n", encoding="utf-8")
     plan, _ = rasa_plan(args(endpoints=written), environ={"DATABASE_URL": PG})
     assert plan.tracker.shown == "PostgreSQL postgresql://zhucan:***@db.internal:5432/zhucan"

@@ -1,10 +1,10 @@
-"""bot.text: what a screen reader hears must be words, in listenable pieces."""
+"""bot.conversation.text: what a screen reader hears must be words, in listenable pieces."""
 import re
 import unicodedata
 
 import pytest
 
-from bot.text import plain, split_message
+from bot.conversation.text import plain, split_message
 
 
 def _squash(text: str) -> str:

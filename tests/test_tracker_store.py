@@ -1,4 +1,4 @@
-"""bot.tracker_store: what reaches the database, and what Rasa gets back."""
+"""bot.plumbing.tracker_store: what reaches the database, and what Rasa gets back."""
 import asyncio
 import json
 import sqlite3
@@ -12,7 +12,7 @@ from rasa.shared.core.events import (ActionExecuted, BotUttered, Restarted, Slot
                                      UserUttered)
 from rasa.shared.core.trackers import DialogueStateTracker  # noqa: E402
 
-from bot.tracker_store import MASK, REDACTED, PrivateSQLTrackerStore  # noqa: E402
+from bot.plumbing.tracker_store import MASK, REDACTED, PrivateSQLTrackerStore  # noqa: E402
 
 PHONE, ID_CARD = "13912345678", "11010519491231002X"
 
@@ -79,7 +79,7 @@ def test_forget_leaves_no_trace_in_the_database_files(tmp_path):
 # --- one server, or several: the claim on the store ----------------------------------------------------
 
 def test_a_second_server_with_in_memory_locks_is_refused_on_the_same_sqlite_file(tmp_path):
-    from bot.tracker_store import StoreInUse
+    from bot.plumbing.tracker_store import StoreInUse
 
     db = str(tmp_path / "t.db")
     first = PrivateSQLTrackerStore(Domain.empty(), db=db, single_server=True)
@@ -113,7 +113,7 @@ def test_a_store_that_cannot_be_opened_is_an_error_not_a_silent_memory_store():
 
     for url in ("mysql://u@h/db", "mssql+nosuchdriver://u@h/db"):  # no driver installed; no such dialect
         with pytest.raises(RuntimeError, match="cannot be opened"):
-            TrackerStore.create(EndpointConfig(url, type="bot.tracker_store.PrivateSQLTrackerStore"))
+            TrackerStore.create(EndpointConfig(url, type="bot.plumbing.tracker_store.PrivateSQLTrackerStore"))
 
 
 # --- the answer already given to a message --------------------------------------------------------------

@@ -25,8 +25,8 @@ import pytest
 
 from bot.channels import wechat as wx
 from bot.channels.wechat_settings import WeChatSettings
-from bot.serve import HOST, free_port, wait_until_up
-from bot.text import plain
+from bot.plumbing.serve import HOST, free_port, wait_until_up
+from bot.conversation.text import plain
 from local_server import sqlite_endpoints
 from wechat_standin import WeChatStandIn
 
@@ -83,7 +83,7 @@ def gone(pid: int) -> bool:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    from bot.build import ensure_model
+    from bot.plumbing.build import ensure_model
 
     ensure_model()
     tmp = tmp_path_factory.mktemp("wechat_serve")

@@ -19,7 +19,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Hashable
 
-from bot.text import plain
+from bot.conversation.text import plain
 
 logger = logging.getLogger(__name__)
 

@@ -61,7 +61,7 @@ def where(exc: BaseException) -> str:
 async def replies_to(tracker_store: Any, sender: str, message_id: str) -> list[dict] | None:
     """The answer already given to message `message_id` of `sender`; None if it was never handled."""
     store = next(_real_stores(tracker_store), None)
-    if callable(getattr(store, "replies_to", None)):  # bot.tracker_store: two indexed queries
+    if callable(getattr(store, "replies_to", None)):  # bot.plumbing.tracker_store: two indexed queries
         return store.replies_to(sender, message_id)
     from rasa.shared.core.events import BotUttered, UserUttered
 

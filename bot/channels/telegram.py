@@ -2,7 +2,7 @@
 
 It relays what a person writes to the conversation server (section 4) and sends the replies back
 as plain text. Many users listen to Telegram through a screen reader, so every reply goes through
-`bot.text.plain` and `split_message`, there is no parse mode, and suggested answers are a reply
+`bot.conversation.text.plain` and `split_message`, there is no parse mode, and suggested answers are a reply
 keyboard whose labels are words the person could equally type: nothing depends on a button.
 
 Privacy: the conversation server only ever sees a keyed hash of the chat id, and nothing here
@@ -38,7 +38,7 @@ from bot.channels.common import typeable_labels as keyboard_labels
 from bot.channels.conversation import ConversationClient, ConversationError
 from bot.channels.flow import ChatOrder
 from bot.channels.telegram_settings import Settings, SettingsError, base_file_url, sender_id
-from bot.text import plain, split_message
+from bot.conversation.text import plain, split_message
 
 logger = logging.getLogger("zhucan.telegram")
 
@@ -128,7 +128,7 @@ def render_replies(replies: list[dict]) -> list[tuple[str, Any]]:
 def run_blocking(check: QuickCheck, situation: str) -> list[str]:
     """Run a quick check to the end in the calling (worker) thread.
 
-    bot.quickcheck.quick_check is declared async but never waits for anything: it computes. Its
+    bot.caseworker.quickcheck.quick_check is declared async but never waits for anything: it computes. Its
     coroutine is run here on a loop of this thread's own, so the front end's loop never runs it."""
     answers = check(situation)
     if inspect.isawaitable(answers):
@@ -231,7 +231,7 @@ class Frontend:
         on its first call, and every other chat must go on meanwhile."""
         chat_id = update.effective_chat.id
         if self.quick_check is None:
-            from bot.quickcheck import quick_check  # plain Python, no model: loaded on first use
+            from bot.caseworker.quickcheck import quick_check  # plain Python, no model: loaded on first use
             self.quick_check = quick_check
         loop = asyncio.get_running_loop()
         try:
@@ -357,7 +357,7 @@ def build_application(settings: Settings, conversation=None,
     `conversation` needs `async send(sender, text) -> list[dict]` and `async forget(sender) ->
     bool`; by default it is a ConversationClient for settings.server_url. `quick_check` is
     `(situation) -> list[str]` (or an awaitable of it), run in a worker thread; by default
-    bot.quickcheck.quick_check, loaded on first use.
+    bot.caseworker.quickcheck.quick_check, loaded on first use.
     """
     protect_logs()
     own_client = conversation is None

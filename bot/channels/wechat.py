@@ -21,8 +21,8 @@ way of calling makes necessary:
   known to each server only, so across servers a slow answer may arrive twice.
 - One person's messages are answered in the order sent: a message waits until the previous one's
   answer has gone out. Different people never wait for each other.
-- Plain text only, through bot.text.plain, and no message over 500 characters or WeChat's 2,048
-  bytes, cut at sentence ends (bot.text.split_message); short answers that follow each other share
+- Plain text only, through bot.conversation.text.plain, and no message over 500 characters or WeChat's 2,048
+  bytes, cut at sentence ends (bot.conversation.text.split_message); short answers that follow each other share
   one message, since a passive reply holds only one.
 - Buttons become numbered options that can be typed: "回复 1 就业，2 自主创业，3 其他原因。". A bare
   number typed next is taken as that option (the words are relayed, as a Telegram button would).
@@ -64,7 +64,7 @@ from bot.channels.common import RateLimiter, SettingsError, describe, typeable_l
 from bot.channels.rest import handle_once
 from bot.channels.wechat_api import CustomerService, DeliveryError
 from bot.channels.wechat_settings import WeChatSettings
-from bot.text import SENTENCE_ENDS, plain, split_message
+from bot.conversation.text import SENTENCE_ENDS, plain, split_message
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 dictionary (tokenizer.py), an entity ruler generated from them (build_spacy.py).
 
 `load()` gives the pipeline built into bot/build/spacy_zh, building it first when its inputs changed
-(bot.build.ensure_spacy), loaded once per process.
+(bot.plumbing.build.ensure_spacy), loaded once per process.
 """
 from __future__ import annotations
 
@@ -15,6 +15,6 @@ __all__ = ["load"]
 def load():
     import spacy
 
-    from bot.build import ensure_spacy
+    from bot.plumbing.build import ensure_spacy
 
     return spacy.load(ensure_spacy())

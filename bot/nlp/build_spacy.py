@@ -7,7 +7,7 @@ generated, never typed: one per lexicon term (label = the fact name, "program" o
 canonical value) and one per gazetteer name (label "region"; id = the 6-digit code the gazetteer
 resolves the name to, or the name itself when it names several places).
 
-Rasa's SpacyNLP loads the result by path (config.yml: `model: bot/build/spacy_zh`); bot/build.py
+Rasa's SpacyNLP loads the result by path (config.yml: `model: bot/build/spacy_zh`); bot/plumbing/build.py
 rebuilds it when its inputs change.
 """
 from __future__ import annotations

@@ -18,7 +18,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from bot.serve import HOST, free_port
+from bot.plumbing.serve import HOST, free_port
 
 APP_USER = "zhucan"
 FIGURES: dict[str, list[str]] = {}

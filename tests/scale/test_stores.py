@@ -22,8 +22,8 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, Restarted, SlotS
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.channels.forget import forget_sender
-from bot.lock_store import LockStoreUnavailable, RedisLockStore
-from bot.tracker_store import MASK, REDACTED, PrivateSQLTrackerStore, StoreInUse
+from bot.plumbing.lock_store import LockStoreUnavailable, RedisLockStore
+from bot.plumbing.tracker_store import MASK, REDACTED, PrivateSQLTrackerStore, StoreInUse
 from scale.services import figure
 
 PHONE, ID_CARD = "13912345678", "11010519491231002X"
@@ -267,7 +267,7 @@ def test_a_slow_answer_keeps_its_lock_and_a_waiting_message_keeps_its_place(redi
 
 
 def test_an_unreachable_redis_is_said_at_start_without_its_password(redis_server):
-    from bot.serve import free_port
+    from bot.plumbing.serve import free_port
 
     url = f"redis://:{redis_server.password}@127.0.0.1:{free_port()}/1"
     with pytest.raises(LockStoreUnavailable) as err:

@@ -43,7 +43,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.serve import HOST, free_port, wait_until_up
+from bot.plumbing.serve import HOST, free_port, wait_until_up
 from scale.services import figure
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,7 +90,7 @@ def end(proc: subprocess.Popen | None, sig: int = signal.SIGTERM) -> None:
 
 @pytest.fixture(scope="module")
 def deployment(postgres, redis_server, tmp_path_factory):
-    from bot.build import ensure_model
+    from bot.plumbing.build import ensure_model
 
     ensure_model()  # once, before two servers would both look at it
     logs = tmp_path_factory.mktemp("logs")

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.render import LIMIT, render_answer
-from bot.text import split_message
+from bot.conversation.render import LIMIT, render_answer
+from bot.conversation.text import split_message
 
 
 def profile_from_text(text: str) -> tuple[dict, list[str]]:
     """(profile, problems): the facts the text states, and a sentence for each value refused, each
     place that names several places or none, and each value the words only suggest."""
     from bot.nlu.understand import understand
-    from bot.questions import place_problem, plan_places, problem
+    from bot.conversation.questions import place_problem, plan_places, problem
     from rules.facts import FACTS
 
     reading = understand(text, prefer=plan_places())
@@ -39,7 +39,7 @@ def understood(profile: dict) -> str:
 
 async def quick_check(text: str, as_of: date | None = None) -> list[str]:
     """Every programme for one situation, as plain-text messages of at most LIMIT characters: what
-    was read, then the answer first (bot.render.render_answer), every programme explained."""
+    was read, then the answer first (bot.conversation.render.render_answer), every programme explained."""
     from rules.engine import evaluate
 
     from bot.nlu.normalise import MAX_CHARS, clip

@@ -1,4 +1,4 @@
-"""Rasa, run the way zhucan serves it: `python -m bot.rasa_runtime run ...` is `rasa run ...` with
+"""Rasa, run the way zhucan serves it: `python -m bot.plumbing.rasa_runtime run ...` is `rasa run ...` with
 two fixes for speed, installed by `install()` (also used by `zhucan chat` and the tests). Neither
 changes what Rasa does, only how often it repeats work whose result cannot change.
 

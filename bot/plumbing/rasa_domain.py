@@ -3,13 +3,13 @@
 Every fact of knowledge/facts.yaml is an entity, a slot of the same name filled from that entity at any
 turn (so any answer can be corrected: "不对，是三级"), a slot the form may ask for, and an action
 action_ask_<fact> (actions/form.py). What a reply to a question means is not Rasa's slot mapping but
-bot.questions.reply, run by the form's validation: the slots are only where the values are kept.
+bot.conversation.questions.reply, run by the form's validation: the slots are only where the values are kept.
 
 The rest of the domain (intents, responses, the dialogue's own slots) is bot/domain/dialogue.yml, by hand.
 Rasa reads the folder: `rasa train --domain bot/domain`.
 
-    python -m bot.rasa_domain          write bot/domain/facts.yml
-    python -m bot.rasa_domain --check  exit 1 if it is not what the facts make
+    python -m bot.plumbing.rasa_domain          write bot/domain/facts.yml
+    python -m bot.plumbing.rasa_domain --check  exit 1 if it is not what the facts make
 """
 from __future__ import annotations
 
@@ -18,12 +18,12 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FACTS_DOMAIN = ROOT / "bot" / "domain" / "facts.yml"
 FORM = "profile_form"
 HEADER = """\
-# Generated from knowledge/facts.yaml by `python -m bot.rasa_domain`: do not edit, edit the facts.
-# One entity, slot and ask action per profile fact (CONTRACT.md section 1); see bot/rasa_domain.py.
+# Generated from knowledge/facts.yaml by `python -m bot.plumbing.rasa_domain`: do not edit, edit the facts.
+# One entity, slot and ask action per profile fact (CONTRACT.md section 1); see bot/plumbing/rasa_domain.py.
 """
 
 
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     if "--check" in argv:
         if current():
             return 0
-        print(f"{FACTS_DOMAIN.relative_to(ROOT)} is out of date: run python -m bot.rasa_domain", file=sys.stderr)
+        print(f"{FACTS_DOMAIN.relative_to(ROOT)} is out of date: run python -m bot.plumbing.rasa_domain", file=sys.stderr)
         return 1
     print(f"wrote {write().relative_to(ROOT)}")
     return 0

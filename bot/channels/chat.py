@@ -2,9 +2,9 @@
 
     zhucan chat [--sender NAME] [--endpoints bot/endpoints.yml]
 
-It builds the model if its inputs changed (bot.build.ensure_model), starts the action server on a
+It builds the model if its inputs changed (bot.plumbing.build.ensure_model), starts the action server on a
 free port of 127.0.0.1, loads the model in this process with the tracker store of the endpoints
-file (SQLite, var/zhucan.db, without the words typed: bot/tracker_store.py), and talks: one line in,
+file (SQLite, var/zhucan.db, without the words typed: bot/plumbing/tracker_store.py), and talks: one line in,
 the bot's answers out as plain text (the custom payloads of CONTRACT.md section 4 are for programs, not
 printed). The conversation is kept under --sender (default "terminal"), so the facts given are still
 there the next time. Type 退出 or press Ctrl-D to leave; 重新开始 clears the facts; 删除我的信息 deletes the
@@ -22,7 +22,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from bot.serve import ENDPOINTS, HOST, free_port, start_actions, stop
+from bot.plumbing.serve import ENDPOINTS, HOST, free_port, start_actions, stop
 
 QUIT = {"退出", "quit", "exit"}
 FORGOTTEN = "已经删除。这台电脑上存下的这次对话的全部内容都删掉了：您说过的情况和系统的回答。可以重新开始。"
@@ -82,7 +82,7 @@ def endpoints_for(path: Path, action_url: str):
 async def load(model: Path, endpoints):
     from rasa.core.agent import load_agent
 
-    from bot.rasa_runtime import install
+    from bot.plumbing.rasa_runtime import install
 
     install()  # the action server's replies checked against a schema checked once
 
@@ -91,7 +91,7 @@ async def load(model: Path, endpoints):
 
 def render(messages: list[dict]) -> list[str]:
     """The text of the bot's messages, plain, with the button words when the text does not say them."""
-    from bot.text import plain
+    from bot.conversation.text import plain
 
     out = []
     for message in messages:
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     print("正在准备，第一次可能要几分钟……", file=sys.stderr)
     with start_up_noise_hidden():
         quiet_logging()
-        from bot.build import ensure_model
+        from bot.plumbing.build import ensure_model
 
         model = ensure_model()
     port = free_port()

@@ -155,7 +155,7 @@ def render_answer(results: list[dict], profile: dict | None = None, unsure: list
     """Every message of an answer for one person (see the module doc), each at most LIMIT characters.
     `not_asked`: programmes whose questions were not asked (they matter little for this person);
     `details_of_all`: explain every programme, also those that do not apply (a caseworker's check)."""
-    from bot.text import split_message
+    from bot.conversation.text import split_message
 
     ordered = sorted(results, key=lambda r: VERDICT_ORDER[r["verdict"]])
     messages = [summary(ordered, not_asked)]
@@ -176,7 +176,7 @@ def render_answer(results: list[dict], profile: dict | None = None, unsure: list
         tail.append(f"想知道去哪里申请、要带什么，请说：{APPLY}。")
     still = [f for f in unsure if any(f in r.get("missing", []) for r in results if r["verdict"] == "need_info")]
     if still:
-        from bot.questions import who_knows
+        from bot.conversation.questions import who_knows
 
         tail.append(who_knows(still) + "问清楚以后直接告诉我，我再判断。")
     if tail:

@@ -1,6 +1,6 @@
 """The questions the bot asks, and what a reply to one does: one policy for every front end.
 
-The chat's form (actions/form.py) and `zhucan ask` (bot/ask.py) both ask one fact at a time and pass each
+The chat's form (actions/form.py) and `zhucan ask` (bot/caseworker/ask.py) both ask one fact at a time and pass each
 reply through `reply()`, which reads it with bot.nlu.understand and decides, never trapping anyone:
 
 - an answer (in the options' words, a number of an option, everyday yes/no, a number in any form): the
@@ -104,7 +104,7 @@ def who_knows(facts: list[str]) -> str:
 def shown(value: Any) -> str:
     """A value as it may be repeated to the user: printable, plain, short, and no long digit runs (a
     phone or ID-card number typed where a place or an age was expected is not read back)."""
-    from bot.text import plain
+    from bot.conversation.text import plain
 
     text = "".join(ch for ch in str(value) if unicodedata.category(ch)[0] != "C")
     text = _LONG_NUMBER.sub("这串数字", plain(text).replace("\n", " "))

@@ -12,12 +12,12 @@ event broker, if one is configured, is sent the same redacted events.
 Configure it in endpoints.yml by module path (SQLite here; any SQLAlchemy dialect works the same):
 
     tracker_store:
-      type: bot.tracker_store.PrivateSQLTrackerStore
+      type: bot.plumbing.tracker_store.PrivateSQLTrackerStore
       dialect: sqlite
       db: var/zhucan.db
 
 A relative SQLite path is taken from the project root, and its directory is created. Instead of the
-parts, `url` may hold a whole database URL; `zhucan serve --tracker-store` (bot/stores.py) writes
+parts, `url` may hold a whole database URL; `zhucan serve --tracker-store` (bot/plumbing/stores.py) writes
 
       url: ${ZHUCAN_TRACKER_STORE_URL}       # postgresql://USER@HOST:5432/DATABASE
 
@@ -50,7 +50,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import BotUttered, Event, Restarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 REDACTED = "[redacted]"
 MASK = "[number removed]"
 # 18-digit ID card numbers (the last may be X), mainland mobile numbers, landlines with an area code;

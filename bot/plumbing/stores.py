@@ -5,7 +5,7 @@
     --lock-store URL      ZHUCAN_LOCK_STORE_URL      Rasa's in-memory lock store: one server only
     --action-server URL   ZHUCAN_ACTION_SERVER_URL   start an action server beside the Rasa server
 
-The tracker store keeps every conversation (its events, redacted by bot.tracker_store). The lock store
+The tracker store keeps every conversation (its events, redacted by bot.plumbing.tracker_store). The lock store
 holds one lock per conversation so that two messages of one person are never answered at the same
 time: the in-memory one lives inside one server process, so with several servers each would hold its
 own and two of them could answer one person at once, each writing its own continuation of the
@@ -33,8 +33,8 @@ from urllib.parse import urlsplit
 TRACKER_ENV = "ZHUCAN_TRACKER_STORE_URL"
 LOCK_ENV = "ZHUCAN_LOCK_STORE_URL"
 ACTION_ENV = "ZHUCAN_ACTION_SERVER_URL"
-PRIVATE_STORE = "bot.tracker_store.PrivateSQLTrackerStore"
-REDIS_LOCK_STORE = "bot.lock_store.RedisLockStore"
+PRIVATE_STORE = "bot.plumbing.tracker_store.PrivateSQLTrackerStore"
+REDIS_LOCK_STORE = "bot.plumbing.lock_store.RedisLockStore"
 HIDDEN = "***"
 
 
@@ -226,7 +226,7 @@ def plan(base: dict, tracker: Store | None = None, lock: Store | None = None,
 
     Our tracker store also learns whether this server must be the only one on it (`single_server`:
     its lock store is in-memory) or one of several (a shared lock store), and refuses to start on a
-    store already in use the other way (bot.tracker_store)."""
+    store already in use the other way (bot.plumbing.tracker_store)."""
     endpoints = {k: v for k, v in (base or {}).items()}
     tracker = tracker or from_section(endpoints.get("tracker_store"), "tracker_store", environ)
     lock = lock or from_section(endpoints.get("lock_store"), "lock_store", environ)

@@ -1,7 +1,7 @@
 """`zhucan ask`: the engine's own question loop in the terminal.
 
 It asks only what the rules still need for this person (the engine's next_question), one fact at a
-time, reads each reply the way the chat does (bot.questions.reply: the question's options, their
+time, reads each reply the way the chat does (bot.conversation.questions.reply: the question's options, their
 numbers, everyday yes and no, 不知道; words close to an option are asked back; an unreadable reply gets
 the question once more, then the fact is skipped), and answers as soon as every programme is settled.
 No model is loaded: it is the quick path for a caseworker and the fallback when the conversational
@@ -12,14 +12,14 @@ from __future__ import annotations
 import sys
 from datetime import date
 
-from bot.questions import confirmation, question, reply, who_knows, unsure_sentence  # noqa: F401
+from bot.conversation.questions import confirmation, question, reply, who_knows, unsure_sentence  # noqa: F401
 
 QUIT = ("退出", "quit", "exit")
 RESTART = "重新开始"
 
 
 def ask_loop(as_of: date, programs: list[str] | None = None, stdin=sys.stdin, stdout=sys.stdout) -> int:
-    from bot.render import render_answer
+    from bot.conversation.render import render_answer
     from rules.engine import evaluate, in_play, next_question
     from rules.facts import ProfileError, check_value
 

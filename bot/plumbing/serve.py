@@ -4,7 +4,7 @@
                  [--tracker-store URL] [--lock-store URL] [--action-server URL]
     zhucan serve --actions-only [--port 5055] [--host 127.0.0.1]
 
-It builds the model if its inputs changed (bot.build.ensure_model), starts the action server
+It builds the model if its inputs changed (bot.plumbing.build.ensure_model), starts the action server
 (actions/, on the port of action_endpoint in the endpoints file, 127.0.0.1:5055 by default; not with
 --action-server, which names one running elsewhere), then Rasa's server with the REST channel on
 127.0.0.1:5005:
@@ -19,15 +19,15 @@ Both listen on 127.0.0.1 unless --host says otherwise: the channels trust whoeve
 another address belongs on a private network that only the load balancer and the front ends reach.
 The action server is stopped when the Rasa server stops. --actions-only runs the action server alone.
 
-Where conversations and locks are kept (bot/stores.py; docs/deploy.md for several servers):
+Where conversations and locks are kept (bot/plumbing/stores.py; docs/deploy.md for several servers):
 
-- by default conversations in SQLite, var/zhucan.db, through bot.tracker_store.PrivateSQLTrackerStore,
+- by default conversations in SQLite, var/zhucan.db, through bot.plumbing.tracker_store.PrivateSQLTrackerStore,
   which never stores the words people typed nor ID-card or phone numbers, and each conversation's lock
   in this server's memory. A conversation survives a restart. One server only.
 - ZHUCAN_TRACKER_STORE_URL (or --tracker-store): postgresql://USER@HOST:5432/DATABASE, the same store
   for every server (the password from the URL, PGPASSWORD or ~/.pgpass).
 - ZHUCAN_LOCK_STORE_URL (or --lock-store): redis://[:PASSWORD@]HOST:6379/1, the same Redis for every
-  server (bot.lock_store). Without it the locks stay in memory, and the server says at start-up that
+  server (bot.plumbing.lock_store). Without it the locks stay in memory, and the server says at start-up that
   it must be the only one on its store, and refuses to start beside another server on that store.
 - ZHUCAN_ACTION_SERVER_URL (or --action-server): http://HOST:5055/webhook of an action server.
 - TICKET_LOCK_LIFETIME (Rasa's; seconds, default 60): how long a server that died while answering
@@ -51,7 +51,7 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ENDPOINTS = ROOT / "bot" / "endpoints.yml"
 CREDENTIALS = ROOT / "bot" / "credentials.yml"
 HOST = "127.0.0.1"
@@ -183,8 +183,8 @@ def say(text: str) -> None:
 
 
 def rasa_plan(args, environ=os.environ):
-    """The endpoints and environment of the Rasa server these arguments ask for (bot.stores.plan)."""
-    from bot import stores
+    """The endpoints and environment of the Rasa server these arguments ask for (bot.plumbing.stores.plan)."""
+    from bot.plumbing import stores
 
     tracker, lock, action_url = stores.settings(environ, args.tracker_store, args.lock_store,
                                                 args.action_server)
@@ -196,7 +196,7 @@ def rasa_plan(args, environ=os.environ):
 def main(argv: list[str] | None = None) -> int:
     import tempfile
 
-    from bot.stores import SettingError, write_endpoints
+    from bot.plumbing.stores import SettingError, write_endpoints
 
     args = parse_args(argv)
 
@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for note in plan.notes:
         say(note)
-    from bot.build import ensure_model
+    from bot.plumbing.build import ensure_model
 
     model = ensure_model()
     port = args.port or DEFAULT_PORT
@@ -235,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
             if not action_url:
                 actions = start_actions(action_port(endpoints))
             rasa = subprocess.Popen(
-                [sys.executable, "-m", "bot.rasa_runtime", "run", "--credentials", str(args.credentials),
+                [sys.executable, "-m", "bot.plumbing.rasa_runtime", "run", "--credentials", str(args.credentials),
                  "--endpoints", str(endpoints), "-m", str(model), "-i", args.host, "-p", str(port)],
                 cwd=ROOT, env=quiet_env(plan.env))
             say(f"http://{args.host}:{port}/webhooks/rest/webhook")

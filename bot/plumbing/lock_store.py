@@ -30,7 +30,7 @@ dies leaves no conversation id behind in Redis for longer than the lifetime.
 endpoints.yml (`zhucan serve --lock-store URL` writes this for you):
 
     lock_store:
-      type: bot.lock_store.RedisLockStore
+      type: bot.plumbing.lock_store.RedisLockStore
       url: ${ZHUCAN_LOCK_STORE_URL}        # redis://[:PASSWORD@]HOST:6379/1, rediss:// for TLS
 
 or, as for Rasa's `type: redis`, url: HOST with port, db, username, password, use_ssl, key_prefix.

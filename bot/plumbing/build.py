@@ -13,7 +13,7 @@ read at run time (bot/nlu, the spaCy pipeline: Rasa fingerprints SpacyNLP by its
 when those change, the model is trained with --force. When nothing at all changed since the last
 training (the stamp next to the model), the existing model is returned at once without starting Rasa.
 
-    python -m bot.build [--force]
+    python -m bot.plumbing.build [--force]
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from typing import Iterable, Iterator
 __all__ = ["ROOT", "SPACY_DIR", "MODEL", "ensure_spacy", "ensure_model", "train_nlu", "spacy_fingerprint",
            "BuildError"]
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SPACY_DIR = ROOT / "bot" / "build" / "spacy_zh"
 SPACY_STAMP = SPACY_DIR.with_name("spacy_zh.fingerprint")
 MODELS = ROOT / "models"
@@ -39,7 +39,7 @@ MODEL_NAME = "zhucan"
 MODEL = MODELS / f"{MODEL_NAME}.tar.gz"
 MODEL_STAMP = MODELS / f"{MODEL_NAME}.fingerprint.json"
 CONFIG = ROOT / "config.yml"
-DOMAIN = ROOT / "bot" / "domain"  # a folder: dialogue.yml by hand, facts.yml generated (bot/rasa_domain.py)
+DOMAIN = ROOT / "bot" / "domain"  # a folder: dialogue.yml by hand, facts.yml generated (bot/plumbing/rasa_domain.py)
 DATA = ROOT / "bot" / "data"
 
 # What the spaCy pipeline is made of (relative to ROOT; globs allowed).
@@ -164,11 +164,11 @@ def _stamp() -> dict:
 def ensure_model(force: bool = False) -> Path:
     """models/zhucan.tar.gz, trained by `rasa train` when config, domain, data, the spaCy pipeline or
     the NLU code changed (or with force=True: everything retrained)."""
-    from bot import rasa_domain
+    from bot.plumbing import rasa_domain
 
     if not rasa_domain.current():
         raise BuildError(f"{rasa_domain.FACTS_DOMAIN.relative_to(ROOT)} is not what knowledge/facts.yaml "
-                         f"makes: run python -m bot.rasa_domain")
+                         f"makes: run python -m bot.plumbing.rasa_domain")
     stamp = _stamp()
     old = {}
     try:
