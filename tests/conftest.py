@@ -16,6 +16,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.section("NLU scores")
         for line in scores.splitlines():
             terminalreporter.write_line(line)
+    replies = getattr(config, "zhucan_replies_scores", None)
+    if replies:
+        terminalreporter.section("Replies to a closed question (tests/nlu/replies_blind.yml)")
+        for line in replies.splitlines():
+            terminalreporter.write_line(line)
     stress = getattr(config, "zhucan_stress_scores", None)
     if stress:
         terminalreporter.section("NLU stress set")

@@ -254,16 +254,20 @@ def reply(text: str, asking: str | None = None, profile: dict | None = None, mis
 
 def _confirmed(turn: Turn, text: str, confirming: dict, profile: dict, side_question: bool,
                as_of: date | None) -> Turn:
-    """The reply to "您说的是…吗？": yes takes the value, another value is taken as said, anything
-    else leaves the fact unknown (it has been asked about twice)."""
-    from bot.nlu.understand import chosen_number, understand, yes_or_no
+    """The reply to "您说的是…吗？": yes takes the value; another value, said after the no or instead of
+    it ("不是，是视力"), is taken as said; a no to a yes-or-no value is its opposite ("您是说没有残疾人
+    证吗？" "不是"); a no to "您是说不清楚…吗？" asks the question once more; anything else leaves the
+    fact unknown (it has been asked about twice)."""
+    from bot.nlu.understand import Reading, after_yes_or_no, chosen_number, understand, yes_or_no
 
     fact, value = next(iter(confirming.items()))
-    # a bare number picks 是 or 不是, the options of this question, not the fact's own options
-    asking = None if chosen_number(text) is not None else fact
-    reading = understand(text, asking=asking, profile=profile, prefer=plan_places(), as_of=as_of)
-    turn.programs, turn.subject = reading.programs, reading.subject
     said = yes_or_no(text)
+    # a bare number picks 是 or 不是, the options of this question, not the fact's own options; and the
+    # yes or no is not read again as an answer to the fact's question ("不是，有证" is not 没有)
+    rest = "" if chosen_number(text) is not None else (after_yes_or_no(text) if said is not None else text)
+    reading = (understand(rest, asking=fact, profile=profile, prefer=plan_places(), as_of=as_of) if rest
+               else Reading(asking=fact))
+    turn.programs, turn.subject = reading.programs, reading.subject
     other = reading.facts.get(fact)
     if said is True and other in (None, value):
         turn.set.update({k: v for k, v in reading.facts.items() if k != fact})
@@ -272,14 +276,25 @@ def _confirmed(turn: Turn, text: str, confirming: dict, profile: dict, side_ques
             return _skip(turn, fact)
         turn.set[fact] = value
         return turn
-    if other is not None:  # "不是，是视力"
+    if other is not None and other != value:  # "不是，是视力"
         turn.set.update(reading.facts)
         turn.misses = 0
         return turn
-    if said is None and side_question and not reading.said_anything:
+    if said is None and other is None and side_question and not reading.said_anything:
         turn.handled, turn.confirming = False, confirming
         return turn
-    turn.set.update(reading.facts)
+    turn.set.update({k: v for k, v in reading.facts.items() if k != fact})
+    if said is False and value == DONT_KNOW:
+        turn.misses = 1  # they do know: the question once more, numbered
+        return turn
+    if said is False and isinstance(value, bool):
+        turn.set[fact] = not value
+        turn.misses = 0
+        return turn
+    if said is None and other == value:  # "证还没下来呢" to "您是说没有残疾人证吗？"
+        turn.set[fact] = value
+        turn.misses = 0
+        return turn
     return _skip(turn, fact)
 
 

@@ -35,7 +35,7 @@ from typing import Any
 from .extract import MONTHS, NUMBER, extract
 from .normalise import clip, normalise_text
 
-__all__ = ["Reading", "understand", "option_number"]
+__all__ = ["Reading", "understand", "option_number", "yes_or_no", "after_yes_or_no", "chosen_number"]
 
 _PUNCT = " \t\r\n,.;:!?，。；：！？、~～…\"'“”‘’()（）"
 _PARTICLES = "了吧啊呀呢哦喔噢啦嘛哈的"
@@ -62,6 +62,8 @@ class Reading:
     rejected: dict = field(default_factory=dict)  # fact -> the value as said, when it cannot be ("200岁")
     inexact: dict = field(default_factory=dict)  # fact -> (low, high) of a number that was only approximate
     notes: list = field(default_factory=list)  # what was assumed, to say back ("溪口镇在宁波市奉化区。")
+    learned: Any = None  # the learned reader's proposal behind a confirmation (bot.nlu.learned.Proposal)
+    spans: dict = field(default_factory=dict)  # fact -> (start, end) of the words a certain value was read from
 
     @property
     def answered(self) -> bool:
@@ -105,7 +107,71 @@ def understand(text: str, asking: str | None = None, profile: dict | None = None
     for fact in list(reading.confirm):
         if fact in reading.facts:  # said plainly elsewhere in the message
             del reading.confirm[fact]
+    if reading.asking and not reading.answered:
+        _read_learned(reading, text)
+    elif reading.asking in reading.facts:
+        _check_learned(reading, text)
     return reading
+
+
+# Below this probability for the value the rules read, the learned reader disagrees with them.
+DISAGREE_BELOW = 0.2
+
+
+def _check_learned(reading: Reading, text: str) -> None:
+    """A reply the rules read as an answer is taken for certain only when the learned reader does not
+    disagree; when it does, the value is confirmed before it counts: two readers that disagree are a
+    misreading waiting to happen. The learned reader reads the words the value came from (their clause,
+    or a few characters around them in a long unpunctuated one), or the whole reply. The value asked
+    back is the learned reader's when it is confident, else the rules'."""
+    from .learned import closed_facts, probability_of, propose
+
+    fact = reading.asking
+    if fact not in closed_facts():
+        return
+    value = reading.facts[fact]
+    words = _around(text, reading.spans.get(fact))
+    if probability_of(words, fact, value) >= DISAGREE_BELOW:
+        return
+    proposal = propose(words, fact)
+    del reading.facts[fact]
+    reading.learned = proposal
+    confident = proposal.confident and proposal.value not in (None, "dont_know")
+    reading.confirm[fact] = proposal.value if confident else value
+
+
+_AROUND = 6  # characters kept on each side of a value's words in a long clause
+
+
+def _around(text: str, span: tuple[int, int] | None) -> str:
+    """The clause of `text` that holds `span`, or at most _AROUND characters on each side of it in a
+    long unpunctuated one; the whole text when no span is known."""
+    if span is None:
+        return text
+    start, end = span
+    b = max((m.end() for m in re.finditer(r"[，,。.;；!！?？\n]", text[:start])), default=0)
+    m = re.search(r"[，,。.;；!！?？\n]", text[end:])
+    e = end + m.start() if m else len(text)
+    if e - b > 2 * _AROUND + (end - start):
+        b, e = max(b, start - _AROUND), min(e, end + _AROUND)
+    return text[b:e]
+
+
+def _read_learned(reading: Reading, text: str) -> None:
+    """A reply to a closed question that the rules cannot read: the learned reader's proposal, to be
+    confirmed when it is likely enough ("证一直没去弄" -> 您是说没有残疾人证吗？); never a fact."""
+    from .learned import DONT_KNOW, closed_facts, propose
+
+    if reading.asking not in closed_facts():
+        return
+    proposal = propose(text, reading.asking)
+    if not proposal.confident or proposal.value is None:
+        return
+    reading.learned = proposal
+    if proposal.value == DONT_KNOW:
+        reading.unsure = True  # "这个没印象": confirmed as not known, never a no
+    else:
+        reading.confirm[reading.asking] = proposal.value
 
 
 # --- entities ------------------------------------------------------------------------------------
@@ -308,6 +374,7 @@ def _read_entities(reading: Reading, text: str, entities: list[dict]) -> None:
             reading.confirm[fact] = value
         else:
             reading.facts[fact] = value
+            reading.spans[fact] = (chosen["start"], chosen["end"])
     if len(by_age) == 1 and "age" not in reading.facts and "age" not in reading.confirm:
         value = by_age[0]["value"]
         if value.isdigit() and 1 <= int(value) <= 120:
@@ -552,6 +619,20 @@ def yes_or_no(text: str) -> bool | None:
     if any(w in clean for kind in ("dont_know", "unsure") for w in lex.replies(kind)):
         return None  # "不是很清楚" is not a no
     return _yes_no(_about_them(clean), lex)[0]
+
+
+def after_yes_or_no(text: str) -> str:
+    """What a reply to a yes-or-no question says after its yes or no: "不是，本本早就领回来了" ->
+    "本本早就领回来了", "对" -> "" (the yes or no is not read again as an answer of its own)."""
+    from knowledge.lexicon import lexicon
+
+    clean = _clean(normalise_text(clip(text or "")))
+    first = _first_clause(clean)
+    lex = lexicon()
+    words = sorted(lex.replies("affirm") + lex.replies("deny") + lex.replies("hedge"), key=len, reverse=True)
+    if _made_of(first, tuple(words)):
+        return clean[len(first):].strip(_PUNCT + _PARTICLES)
+    return clean
 
 
 def _yes_no(clean: str, lex) -> tuple[Any, bool]:

@@ -1,7 +1,8 @@
 """Build outputs of the conversation, rebuilt only when their inputs change.
 
     ensure_spacy() -> Path    bot/build/spacy_zh, the project's spaCy pipeline (bot/nlp)
-    ensure_model(force=False) -> Path    models/zhucan.tar.gz, the Rasa model
+    ensure_model(force=False) -> Path    models/zhucan.tar.gz, the Rasa model (and bot/build/reader.pkl,
+                                         the learned reader: bot.nlu.learned.ensure_model)
     train_nlu(out_dir) -> Path    an NLU-only model in out_dir (tests, measurements)
 
 ensure_spacy fingerprints what the pipeline is made of (the facts' words, the lexicon, the gazetteer and
@@ -164,8 +165,10 @@ def _stamp() -> dict:
 def ensure_model(force: bool = False) -> Path:
     """models/zhucan.tar.gz, trained by `rasa train` when config, domain, data, the spaCy pipeline or
     the NLU code changed (or with force=True: everything retrained)."""
+    from bot.nlu.learned import ensure_model as ensure_reader
     from bot.plumbing import rasa_domain
 
+    ensure_reader()  # the learned reader behind the rules (bot/build/reader.pkl), with its own fingerprint
     if not rasa_domain.current():
         raise BuildError(f"{rasa_domain.FACTS_DOMAIN.relative_to(ROOT)} is not what knowledge/facts.yaml "
                          f"makes: run python -m bot.plumbing.rasa_domain")
