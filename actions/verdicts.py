@@ -25,6 +25,7 @@ ASK_ALL = "我能领什么补贴"
 SAME_AS_BEFORE = "这些结论和刚才一样。要再听理由和依据，请说：为什么。"
 NOT_ASKED = "not_asked"  # in last_results' companion: programmes answered without their questions
 ANSWER_FIRST = "answer_first"  # custom payload of the short first message of a verdict
+SAID_BACK = "said_back"  # custom payload of the line before it: {fact: value} the answer rests on
 
 
 def say(dispatcher: CollectingDispatcher, text: str, buttons: list[dict] | None = None) -> None:
@@ -57,16 +58,22 @@ class ActionGiveVerdicts(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        from bot.conversation.render import render_answer, summary
+        from bot.conversation.render import render_answer, said_back, summary
 
         profile, events = checked_profile(tracker, dispatcher)
         named = scope(tracker)
-        results = [r.to_json() for r in evaluate(profile, named).results]
+        report = evaluate(profile, named).results
+        results = [r.to_json() for r in report]
         not_asked = [] if named else [p for p in programme_ids() if p not in asking_scope(tracker, profile)]
         before = {r.get("program"): r for r in tracker.get_slot(LAST_RESULTS_SLOT) or []}
         if before and all(same_verdict(r, before.get(r["program"])) for r in results):
             say(dispatcher, summary(results, not_asked) + SAME_AS_BEFORE)
         else:
+            # what the answer rests on, said first, so that a misheard value is caught and corrected
+            resting = ["region", *(f for r in report for f in r.rests_on)]
+            line, values = said_back(profile, resting)
+            if line:
+                dispatcher.utter_message(text=line, json_message={SAID_BACK: values})
             first, *rest = render_answer(results, profile, unsure_facts(tracker), not_asked)
             # the answer first, marked so that a front end that joins messages keeps it by itself
             dispatcher.utter_message(text=first, json_message={ANSWER_FIRST: True})

@@ -183,6 +183,10 @@ class Result:
     # the deciding outcome's id (Outcome.where: its file and position), None for need_info; registry
     # screening (rules/sql.py) reports it per row and joins the reason and sources by it
     rule: str | None = None
+    # the known facts a settled verdict rests on (empty for need_info): those of the rule that decided it
+    # and those that ruled out the rules before it (a requirement met, a case that did not fit); said back
+    # to the person before the answer, so that a misheard one is caught
+    rests_on: tuple = ()
 
     def to_json(self) -> dict:
         return {"program": self.program, "verdict": self.verdict, "missing": self.missing,
@@ -382,7 +386,9 @@ def _settled(program: Program, profile: dict, as_of: date, possible: Possible) -
         if apply:
             details["apply"] = apply
             sources += [_source(c) for c in apply_cites if _source(c) not in sources]
-    return Result(program.id, outcome.verdict, [], reasons, sources, status, details, rule=outcome.where)
+    rests_on = tuple(f for f in _ordered(first.facts | first.ruled_out) if f in profile)
+    return Result(program.id, outcome.verdict, [], reasons, sources, status, details, rule=outcome.where,
+                  rests_on=rests_on)
 
 
 # --- history: what an ended layer said -----------------------------------------------------------

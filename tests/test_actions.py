@@ -402,7 +402,14 @@ def test_verdicts_answer_first_then_what_applies_then_one_sentence_for_the_rest(
         assert all(set(s) >= {"doc", "title", "section", "quote"} for s in result["sources"])
     for text in texts(said):
         assert_readable(text)
-    first = texts(said)[0]
+    # first what the answer rests on, said back with its values, then the answer in one short message
+    back, first = said[0], texts(said)[1]
+    assert back["text"].startswith("我记下的：") and back["text"].endswith("说错了直接告诉我，比如：不对，是三级。")
+    rests = back["custom"]["said_back"]
+    profile = profile_from_slots(EVERY_PROGRAMME)[0]
+    assert rests and all(profile[f] == v for f, v in rests.items())
+    deciding = {f for r in evaluate(profile, None, None).results for f in r.rests_on}
+    assert set(rests) == {"region", "disability_category"} | deciding and "disability_grade" in deciding
     assert len(first) <= SUMMARY_LIMIT and first.startswith("按规定能领：")
     applies = [r for r in results if r["verdict"] != "ineligible"]
     for result in applies:  # each one that applies or is open: its own explanation, with its source
@@ -421,8 +428,12 @@ def test_one_programme_asked_then_the_others_are_offered():
     _, messages = verdicts(slots)
     results = results_of(messages)
     assert [(r["program"], r["verdict"]) for r in results] == [("care_subsidy", "eligible")]
-    assert messages[0]["text"].startswith("按规定能领：护理补贴")
-    assert messages[1]["text"].startswith("重度残疾人护理补贴：按规定符合条件")
+    assert messages[0]["text"] == "我记下的：山西省太原市，肢体残疾一级，持有残疾人证，因残疾需要长期照护。说错了直接告诉我，比如：不对，是三级。"
+    assert messages[0]["custom"] == {"said_back": {"region": TAIYUAN, "disability_category": "physical",
+                                                   "disability_grade": 1, "has_certificate": True,
+                                                   "needs_long_term_care": True}}
+    assert messages[1]["text"].startswith("按规定能领：护理补贴")
+    assert messages[2]["text"].startswith("重度残疾人护理补贴：按规定符合条件")
     offer = messages[-1]
     assert offer["buttons"] == [{"title": "我能领什么补贴", "payload": "我能领什么补贴"}]
 
@@ -432,10 +443,12 @@ def test_an_unchanged_verdict_is_said_in_one_sentence():
              "has_certificate": True, "needs_long_term_care": True, "programs": ["care_subsidy"]}
     events, first = verdicts(slots)
     _, again = verdicts({**slots, "age": 45, "last_results": slot_events(events)["last_results"]})
-    assert texts(again)[0] == texts(first)[0] + "这些结论和刚才一样。要再听理由和依据，请说：为什么。"
+    # the same answer is not said back nor told again: one sentence
+    assert texts(again)[0] == texts(first)[1] + "这些结论和刚才一样。要再听理由和依据，请说：为什么。"
     assert results_of(first) == results_of(again)  # the payload is complete every time
     _, changed = verdicts({**slots, "needs_long_term_care": False, "last_results": slot_events(events)["last_results"]})
-    assert "结论和刚才一样" not in changed[0]["text"] and "不符合" in changed[0]["text"]
+    assert changed[0]["text"].startswith("我记下的：") and "不需要长期照护" in changed[0]["text"]
+    assert "结论和刚才一样" not in changed[1]["text"] and "不符合" in changed[1]["text"]
 
 
 def test_an_expired_plan_is_said_and_where_to_apply():

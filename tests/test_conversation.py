@@ -83,8 +83,12 @@ def test_the_contract_example_asks_only_what_is_missing(bot):
     replies = bot.say("是", "example")
     assert replies.results is not None
     assert [(r["program"], r["verdict"]) for r in replies.results] == [("care_subsidy", "eligible")]
-    assert replies.texts[0].startswith("按规定能领：护理补贴")  # the answer first, in one short message
-    assert replies.texts[1].startswith("重度残疾人护理补贴：按规定符合条件")
+    # what it rests on, said back; then the answer first, in one short message
+    assert replies.texts[0] == "我记下的：山西省太原市，肢体残疾一级，持有残疾人证，因残疾需要长期照护。说错了直接告诉我，比如：不对，是三级。"
+    assert replies.said_back == {"region": "140100", "disability_category": "physical", "disability_grade": 1,
+                                 "has_certificate": True, "needs_long_term_care": True}
+    assert replies.texts[1].startswith("按规定能领：护理补贴")
+    assert replies.texts[2].startswith("重度残疾人护理补贴：按规定符合条件")
     result = replies.results[0]
     assert set(result) == {"program", "verdict", "missing", "reasons", "sources", "source_status", "details"}
     assert result["sources"][0]["doc"] == "national-2015-52"
@@ -97,8 +101,9 @@ def test_a_correction_changes_the_verdict_and_why_quotes_the_source(bot):
     # grade 3 of any category: 52号 leaves the extension to the place (refer), as for 智力、精神
     assert replies.verdict("care_subsidy") == "refer"
     assert replies.texts[0] == "好的，已改为：残疾等级为三级。"  # said back, so a misheard one can be caught
-    assert replies.texts[1].startswith("要问当地：护理补贴")
-    assert replies.texts[2].startswith("重度残疾人护理补贴：要由当地决定")
+    assert replies.texts[1].startswith("我记下的：山西省太原市，肢体残疾三级，持有残疾人证。")  # what the new answer rests on
+    assert replies.texts[2].startswith("要问当地：护理补贴")
+    assert replies.texts[3].startswith("重度残疾人护理补贴：要由当地决定")
     why = bot.say("为什么", "correct")
     quote = replies.results[0]["sources"][0]["quote"]
     assert f"“{quote}”" in why.text
@@ -106,6 +111,56 @@ def test_a_correction_changes_the_verdict_and_why_quotes_the_source(bot):
     review = bot.say("我说了什么", "correct")
     assert "残疾等级为三级" in review.text and "山西省太原市" in review.text
     assert "不对，是三级" in review.text
+
+
+def test_the_verdict_says_back_what_it_rests_on_and_a_correction_after_it_decides_again(bot):
+    replies = bot.answer("said-back", "俺爹瘫在床上，一级肢体，在奉化，啥补贴能领？", {"household": "家里吃低保的"})
+    assert replies.said_back == {"region": "330213", "has_certificate": True, "disability_category": "physical",
+                                 "disability_grade": 1, "needs_long_term_care": True, "household": "dibao"}
+    assert replies.texts[0] == ("我记下的：浙江省宁波市奉化区，肢体残疾一级，持有残疾人证，因残疾需要长期照护，"
+                                "是低保家庭。说错了直接告诉我，比如：不对，是三级。")
+    assert replies.verdict("care_subsidy") == "eligible" and replies.verdict("living_subsidy") == "eligible"
+    # a grade misheard, corrected after the verdict in the person's own words: said back, decided again
+    replies = bot.say("我记岔了，是三级的", "said-back")
+    assert replies.texts[0] == "好的，已改为：残疾等级为三级。"
+    while replies.results is None:  # what grade 3 makes worth asking
+        assert replies.asks, replies.texts
+        replies = bot.say("不知道", "said-back")
+    assert replies.said_back["disability_grade"] == 3 and "肢体残疾三级" in replies.text
+    assert replies.verdict("care_subsidy") != "eligible"
+    # a yes/no fact corrected after the verdict
+    replies = bot.say("刚才说错了，证还没办下来", "said-back")
+    assert replies.texts[0] == "好的，已改为：没有残疾人证。"
+    assert replies.said_back["has_certificate"] is False
+    assert replies.verdict("living_subsidy") == "ineligible"
+
+
+def test_a_reply_the_rules_cannot_read_is_confirmed_from_the_learned_reader(bot):
+    replies = bot.say("我在太原，能领生活补贴吗", "learned")
+    assert replies.asks == ["has_certificate"]
+    replies = bot.say("本本早就领回来了", "learned")
+    assert replies.asks == ["has_certificate"] and replies.confirming is True
+    assert replies.texts == ["您说的是持有残疾人证吗？请回答 是 或 不是。"]
+    replies = bot.say("对的", "learned")
+    assert replies.asks == ["household"]  # taken, and the next question comes
+    replies = bot.say("家里吃低保的", "learned")
+    assert replies.verdict("living_subsidy") == "eligible"
+    assert replies.said_back == {"region": "140100", "has_certificate": True, "household": "dibao"}
+
+
+@pytest.mark.parametrize("text", ["阳曲 女52 精二 有证 需人照护 护理补贴？", "我记岔了，是三级的",
+                                  "谢谢啊，我爸今年八十了"])
+def test_a_message_that_states_a_fact_is_never_out_of_scope(bot, text):
+    replies = bot.say(text, f"in-scope-{text}")
+    assert "这个问题我回答不了" not in replies.text and "没听明白" not in replies.text, replies.texts
+    assert replies.asks or replies.results is not None, replies.texts
+
+
+def test_a_caseworkers_shorthand_line_is_answered_at_once(bot):
+    replies = bot.say("阳曲 女52 精二 有证 需人照护 护理补贴？", "shorthand")
+    assert [(r["program"], r["verdict"]) for r in replies.results] == [("care_subsidy", "eligible")]
+    assert replies.said_back == {"region": "140122", "has_certificate": True, "disability_category": "mental",
+                                 "disability_grade": 2, "needs_long_term_care": True}
 
 
 def test_dont_know_is_never_a_no_and_the_verdict_says_who_can_tell(bot):
@@ -245,11 +300,13 @@ def test_the_answer_comes_first_in_one_short_message(bot):
     replies = bot.answer("own-first", "她是我女儿，25岁，在崇明，智力一级，有证，离不开人照顾，家里低保边缘，她能领什么",
                          {"household": "低保边缘", "orphan": "不是", "autism": "没有",
                           "in_welfare_institution": "不是"})
-    first = replies.texts[0]
+    back, first = replies.texts[:2]
+    assert back.startswith("我记下的：上海市崇明区，智力残疾一级，25岁，持有残疾人证") and len(back) <= 150
     assert len(first) <= 150 and first.startswith("按规定能领：")
     assert "护理补贴" in first and "生活补贴" in first
     applies = [r for r in replies.results if r["verdict"] != "ineligible"]
-    assert len(replies.texts) <= 2 + len(applies)  # the answer, one message for each that applies, one for the rest
+    # what it rests on, the answer, one message for each that applies, one for the rest
+    assert len(replies.texts) <= 3 + len(applies)
     assert sum(len(t) for t in replies.texts) < 1600
 
 
@@ -447,6 +504,19 @@ def test_serve_answers_over_rest_and_forgets(model, tmp_path):
         replies = post("/webhooks/rest/webhook", {"sender": "rest", "message": "是"})
         results = [r["custom"]["results"] for r in replies if "results" in r.get("custom", {})]
         assert results and results[0][0]["verdict"] == "eligible"
+        # what the answer rests on, said back first: its words, then (REST sends a payload on its own) its values
+        assert replies[0]["text"].startswith("我记下的：山西省太原市，肢体残疾一级")
+        assert replies[1]["custom"]["said_back"]["disability_grade"] == 1
+        # a correction after the verdict decides again at once, and is said back
+        replies = post("/webhooks/rest/webhook", {"sender": "rest", "message": "我记岔了，是三级的"})
+        assert replies[0]["text"] == "好的，已改为：残疾等级为三级。"
+        assert [r["custom"]["said_back"]["disability_grade"] for r in replies if "said_back" in r.get("custom", {})] == [3]
+        results = [r["custom"]["results"] for r in replies if "results" in r.get("custom", {})]
+        assert results and results[0][0]["verdict"] == "refer"
+        # a reply the rules cannot read is confirmed with what the learned reader proposes
+        replies = post("/webhooks/rest/webhook", {"sender": "rest-2", "message": "我在太原，能领生活补贴吗"})
+        replies = post("/webhooks/rest/webhook", {"sender": "rest-2", "message": "本本早就领回来了"})
+        assert {"custom": {"ask": "has_certificate", "confirm": True}, "recipient_id": "rest-2"} in replies
         assert post("/webhooks/zhucan/forget", {"sender": "rest"}) == {"forgotten": True}
     finally:
         proc.terminate()

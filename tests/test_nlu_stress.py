@@ -88,6 +88,7 @@ def reports(request):
         request.config.zhucan_stress_scores = "not measured: bot.nlu.understand does not exist yet"
         pytest.skip("bot.nlu.understand does not exist yet (issue 8)")
     out = {p.name: stress.score(stress.load(p), understand, p) for p in SETS}
+    out.update({str(p): stress.measure(p, understand) for p in REAL_PARTS})
     request.config.zhucan_stress_scores = "\n".join(stress.table(r) for r in out.values())
     return out
 
@@ -98,15 +99,22 @@ def _problem_list(report) -> str:
     return "\n" + stress.listing(report, ("wrong", "missed"), facts_only=True)
 
 
-@pytest.mark.parametrize("path", SETS, ids=lambda p: p.name)
+REAL_PARTS = [Path(f"{stress.REAL}#dev"), Path(f"{stress.REAL}#unseen")]
+
+
+def _key(path: Path) -> str:
+    return str(path) if "#" in str(path) else path.name
+
+
+@pytest.mark.parametrize("path", SETS + REAL_PARTS, ids=lambda p: p.name)
 def test_no_value_is_read_wrongly(reports, path):
-    report = reports[path.name]
+    report = reports[_key(path)]
     wrong = report.total().wrong
     assert wrong <= stress.floors(path)[0], _problem_list(report)
 
 
-@pytest.mark.parametrize("path", SETS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", SETS + REAL_PARTS, ids=lambda p: p.name)
 def test_at_most_a_tenth_of_the_stated_values_is_missed(reports, path):
-    report = reports[path.name]
+    report = reports[_key(path)]
     missed_share = report.missed_share()
     assert missed_share <= stress.floors(path)[1], _problem_list(report)

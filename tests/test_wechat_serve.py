@@ -156,7 +156,10 @@ def test_a_complete_situation_is_answered_with_numbered_options_that_can_be_type
     assert texts[-1].endswith("\n回复 1 是，2 不是，3 不知道。"), texts
     texts = served.ask(alice, Content="1")  # the number is the option's words
     readable(texts)
-    assert texts[0].startswith("按规定能领：护理补贴") and len(texts[0]) <= 150, texts  # the answer, alone
+    # the passive reply: what the answer rests on, then the answer, and nothing after it
+    back, answer = texts[0].split("\n")
+    assert back.startswith("我记下的：山西省太原市") and answer.startswith("按规定能领：护理补贴"), texts
+    assert len(answer) <= 150, texts
     assert texts[1].startswith("重度残疾人护理补贴：按规定符合条件"), texts
     assert "怎么申请" in "".join(texts)
     texts = served.ask(alice, Content="为什么")  # the sources quoted: the longest answer

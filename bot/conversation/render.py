@@ -182,3 +182,32 @@ def render_answer(results: list[dict], profile: dict | None = None, unsure: list
     if tail:
         messages.append("".join(tail))
     return [part for m in messages for part in split_message(m, LIMIT)]
+
+
+SAID_BACK = "我记下的：{facts}。说错了直接告诉我，比如：不对，是三级。"
+
+
+def said_back(profile: dict, facts: list[str]) -> tuple[str, dict]:
+    """(sentence, {fact: value}) of the values an answer rests on, in a few words each, to be said before
+    it so that a misheard one is caught: "我记下的：浙江省宁波市奉化区，肢体残疾二级，17岁，是低保家庭。
+    说错了直接告诉我…". The disability is said whole (category and grade, as the certificate says it)
+    when either decides. ("", {}) when nothing is known."""
+    from knowledge.gazetteer import place_name
+
+    disability = ("disability_category", "disability_grade")
+    wanted = set(facts) | (set(disability) if set(disability) & set(facts) else set())
+    order = ["region", *disability, "age", *(f for f in FACTS if f not in ("region", "age", *disability))]
+    values = {f: profile[f] for f in order if f in wanted and f in profile}
+    parts = []
+    for fact, value in values.items():
+        if fact == "region":
+            parts.append(place_name(value))
+        elif fact == "disability_category":
+            grade = profile.get("disability_grade")
+            parts.append(FACTS[fact].value_label(value) + (grade_zh(grade) if grade else ""))
+        elif fact == "disability_grade":
+            if "disability_category" not in profile:
+                parts.append("残疾" + grade_zh(value))
+        else:
+            parts.append(FACTS[fact].describe(value))
+    return (SAID_BACK.format(facts="，".join(parts)), values) if parts else ("", {})

@@ -14,9 +14,11 @@
 - IntentClassifier: Rasa's LogisticRegressionClassifier (fast: about a millisecond a message) that
   answers a message without a letter, digit or character (empty, whitespace, emoji or punctuation
   only) with no intent at confidence 0, so that FallbackClassifier turns it into nlu_fallback
-  instead of the graph failing on a message without features; and reads a greeting, farewell, thanks,
-  帮助 or 我说了什么 that carries a fact, a place or a number ("77了", "谢谢，他八十了") as inform or
-  ask_eligibility.
+  instead of the graph failing on a message without features.
+- FactsOverIntent, last (after FallbackClassifier): a small-talk, yes/no, out-of-scope or fallback
+  intent on a message that carries a fact, a place or a number ("77了", "谢谢，他八十了", "我记岔了，
+  是三级的") becomes inform or ask_eligibility: no message that says something about the person is
+  out of scope.
 
 None is trained: their knowledge is the lexicon, the gazetteer and the rules of bot/nlu.
 """
@@ -46,7 +48,7 @@ from .normalise import CLIPPED_AT, MAX_CHARS, clip, normalise_text
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["TextNormaliser", "LexiconEntityExtractor", "LexiconFeaturizer", "IntentClassifier"]
+__all__ = ["TextNormaliser", "LexiconEntityExtractor", "LexiconFeaturizer", "IntentClassifier", "FactsOverIntent"]
 
 _FOUND = "zhucan_found_entities"  # the extractor's result, for the featurizer (not in the output)
 
@@ -183,29 +185,6 @@ class LexiconFeaturizer(SparseFeaturizer, GraphComponent):
                                      TEXT, message)
 
 
-# What a greeting, a farewell, a thank-you, 帮助 or 我说了什么 never carries: a fact of the profile, a place
-# or a number. "77了" is someone's age however much it looks like "走了"; "…我家老头子腿不行了办了证的能拿
-# 什么钱吗" asks about benefits however much it shares characters with "我说了什么".
-_ABOUT_THE_CHAT = ("goodbye", "thank", "greet", "help", "review")
-_SAYS_SOMETHING = set(_FACTS) | set(EXTRA_TYPES)
-
-
-def _no_small_talk_with_facts(message: Message) -> None:
-    """Such an intent becomes inform or ask_eligibility, whichever the classifier ranked higher."""
-    intent = message.get("intent") or {}
-    if intent.get("name") not in _ABOUT_THE_CHAT:
-        return
-    if not any(e.get("entity") in _SAYS_SOMETHING for e in message.get(ENTITIES, [])):
-        return
-    ranking = message.get("intent_ranking") or []
-    order = [r.get("name") for r in ranking]
-    name = min(("inform", "ask_eligibility"), key=lambda n: order.index(n) if n in order else len(order))
-    confidence = intent.get("confidence", 0.0)
-    ranking = [{"name": name, "confidence": confidence}] + [r for r in ranking if r.get("name") != name]
-    message.set("intent", {"name": name, "confidence": confidence}, add_to_output=True)
-    message.set("intent_ranking", ranking, add_to_output=True)
-
-
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class IntentClassifier(LogisticRegressionClassifier):
     """LogisticRegressionClassifier that never fails on a message it has no features for."""
@@ -238,9 +217,45 @@ class IntentClassifier(LogisticRegressionClassifier):
             (empty if wordless or self._create_X([message]).shape[1] != width else good).append(message)
         if good:
             super().process(good)
-            for message in good:
-                _no_small_talk_with_facts(message)
         for message in empty:
             message.set("intent", {"name": None, "confidence": 0.0}, add_to_output=True)
             message.set("intent_ranking", [], add_to_output=True)
         return messages
+
+
+# Intents that never carry a fact of the profile, a place or a number: a message classified so that does
+# carry one is about the person's situation ("77了" is someone's age however much it looks like "走了";
+# "刚才说错了，证还没办下来" corrects a fact however much it looks like a no; a story the classifier
+# finds unlike anything it knows is still a story).
+NEVER_WITH_FACTS = ("goodbye", "thank", "greet", "help", "review", "out_of_scope", "nlu_fallback", "affirm",
+                    "deny", "dont_know")
+_SAYS_SOMETHING = set(_FACTS) | set(EXTRA_TYPES)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class FactsOverIntent(_Stateless, GraphComponent):
+    """Last in the pipeline, after FallbackClassifier: a message whose intent is one of NEVER_WITH_FACTS
+    but which states a fact, a place or a number is inform (or ask_eligibility, whichever the classifier
+    ranked higher), whatever its confidence. No message that says something about the person is out of
+    scope."""
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            facts_decide(message)
+        return messages
+
+
+def facts_decide(message: Message) -> None:
+    intent = message.get("intent") or {}
+    if intent.get("name") not in NEVER_WITH_FACTS:
+        return
+    if not any(e.get("entity") in _SAYS_SOMETHING for e in message.get(ENTITIES, [])):
+        return
+    ranking = message.get("intent_ranking") or []
+    order = [r.get("name") for r in ranking]
+    name = min(("inform", "ask_eligibility"), key=lambda n: order.index(n) if n in order else len(order))
+    confidence = max(intent.get("confidence", 0.0), next((r.get("confidence", 0.0) for r in ranking
+                                                         if r.get("name") == name), 0.0))
+    ranking = [{"name": name, "confidence": confidence}] + [r for r in ranking if r.get("name") != name]
+    message.set("intent", {"name": name, "confidence": confidence}, add_to_output=True)
+    message.set("intent_ranking", ranking, add_to_output=True)

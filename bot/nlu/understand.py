@@ -111,7 +111,20 @@ def understand(text: str, asking: str | None = None, profile: dict | None = None
         _read_learned(reading, text)
     elif reading.asking in reading.facts:
         _check_learned(reading, text)
+    _check_story(reading, norm)
     return reading
+
+
+def _check_story(reading: Reading, text: str) -> None:
+    """A value the rules read from a message (not as the reply asked for) is taken for certain only when
+    the learned reader, reading the words it came from, does not disagree; else it is confirmed."""
+    from .learned import closed_facts, probability_of
+
+    for fact in [f for f in reading.facts if f != reading.asking and f in closed_facts() and f in reading.spans]:
+        value = reading.facts[fact]
+        if probability_of(_around(text, reading.spans[fact]), fact, value) < DISAGREE_BELOW:
+            del reading.facts[fact]
+            reading.confirm[fact] = value
 
 
 # Below this probability for the value the rules read, the learned reader disagrees with them.

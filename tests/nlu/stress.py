@@ -47,11 +47,17 @@ MAX_MISSED_SHARE = 0.10
 # The blind set is read only through its counts and never tuned to: it estimates how the reader does on
 # text its authors never saw, so it is not held to the development floors. What it is held to is the
 # figures recorded when it was last measured: a change that reads it worse fails.
-BLIND_RECORDED = (14, 0.19)  # values read wrongly, share of stated values missed (2026-11-27)
+BLIND_RECORDED = (12, 0.16)  # values read wrongly, share of stated values missed (2026-12-07; 14, 19% on 2026-11-27)
+# Real messages residents sent to their governments: long letters, traditional characters, formal words.
+# Recorded on 2026-12-07 and held so that they cannot get worse unnoticed; the unseen part is never tuned to.
+REAL_RECORDED = {"dev": (2, 0.48), "unseen": (1, 0.77)}
 
 
 def floors(path: Path) -> tuple[int, float]:
     """(most values read wrongly, largest share of stated values missed) a set is held to."""
+    name, _, part = str(path).partition("#")
+    if part:
+        return REAL_RECORDED[part]
     return BLIND_RECORDED if is_blind(path) else (MAX_WRONG, MAX_MISSED_SHARE)
 
 ITEM_KEYS = ("text", "asked", "facts", "confirm", "programs", "dont_know", "as_of")
@@ -76,7 +82,47 @@ class Item:
 
 
 def is_blind(path: Path) -> bool:
-    return Path(path).name == BLIND.name
+    return Path(path).name == BLIND.name or str(path).endswith("#unseen")
+
+
+# Real messages residents sent to their governments (tests/nlu/real_messages.yml), read as a set in two
+# parts: FILE#dev, looked at while the reader is worked on, and FILE#unseen, counts only.
+REAL = HERE / "real_messages.yml"
+
+
+def _county(place: str) -> str:
+    """The division code of a place name written in full, down to its county: a town or village at
+    the end ("休宁县蓝田镇") is dropped."""
+    import re
+
+    from knowledge.gazetteer import PlaceError, gazetteer
+
+    name = place
+    while name:
+        try:
+            return gazetteer().resolve(name).code
+        except PlaceError:
+            shorter = re.sub(r"[^省市区县旗州盟]+(?:镇|乡|街道|村|社区|新区)$", "", name)
+            if shorter == name:
+                raise
+            name = shorter
+    raise ValueError(place)
+
+
+def load_real(path: Path, part: str) -> list[Item]:
+    """The messages of one part of the real-messages file as stress items: what the message itself
+    states (`facts`, `confirm`, `programs`; what only the official reply establishes is not counted)."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    out = []
+    for i, m in enumerate(data["messages"]):
+        if m["part"] != part:
+            continue
+        facts = dict(m.get("facts") or {})
+        if "region" in facts:
+            facts["region"] = _county(str(facts["region"]))
+        out.append(Item(line=i + 1, text=str(m["text"]), facts=facts, confirm=dict(m.get("confirm") or {}),
+                        programs=tuple(m.get("programs") or ())))
+    return out
 
 
 # --- reading and checking the files ----------------------------------------------------------------
@@ -396,7 +442,9 @@ def counts_only(report: Report) -> str:
 def measure(path: Path, understand: Callable[..., Any] | None = None) -> Report:
     if understand is None:
         from bot.nlu.understand import understand
-    return score(load(path), understand, path)
+    name, _, part = str(path).partition("#")
+    items = load_real(Path(name), part) if part else load(path)
+    return score(items, understand, path)
 
 
 def main(argv: list[str] | None = None) -> int:
