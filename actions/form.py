@@ -229,6 +229,8 @@ class AskRegion(AskFact):
         text, words, extra = super().question(tracker)
         choices = tracker.get_slot(CHOICES_SLOT) or []
         if choices and not extra:
+            if len(choices) <= 3:  # several places named, none said to be the 户口 ("我在宁波，我爸在大同")
+                return "户口现在在哪里？是" + "，还是".join(choices) + "？", list(choices), extra
             return "请说是哪一个地方，说全称，比如：" + choices[0] + "。", list(choices)[:5], extra
         return text, words, extra
 

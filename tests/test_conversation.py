@@ -156,6 +156,15 @@ def test_a_message_that_states_a_fact_is_never_out_of_scope(bot, text):
     assert replies.asks or replies.results is not None, replies.texts
 
 
+def test_two_places_and_no_word_of_which_is_the_huji_the_question_offers_both(bot):
+    replies = bot.say("我在宁波，我爸智力三级在呼兰，离不开人，有证，护理补贴能领吗", "two-places")
+    assert replies.asks == ["region"]
+    assert replies.texts[-1] == "户口现在在哪里？是浙江省宁波市，还是黑龙江省哈尔滨市呼兰区？"
+    assert [b["title"] for b in replies[-2]["buttons"]] == ["浙江省宁波市", "黑龙江省哈尔滨市呼兰区"]
+    replies = bot.say("户口在呼兰", "two-places")
+    assert replies.said_back["region"] == "230111"
+
+
 def test_a_caseworkers_shorthand_line_is_answered_at_once(bot):
     replies = bot.say("阳曲 女52 精二 有证 需人照护 护理补贴？", "shorthand")
     assert [(r["program"], r["verdict"]) for r in replies.results] == [("care_subsidy", "eligible")]

@@ -220,6 +220,10 @@ def reply(text: str, asking: str | None = None, profile: dict | None = None, mis
     for words in reading.places:
         sentence, turn.choices = place_problem(words)
         turn.say.append(sentence)
+    if reading.candidates and "region" not in reading.facts and "region" not in profile:
+        from knowledge.gazetteer import place_name
+
+        turn.choices = [place_name(code) for code in reading.candidates]
     if asking is None or asking in reading.facts:
         if reading.confirm and asking is None:
             fact, value = next(iter(reading.confirm.items()))

@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from typing import Iterable, Sequence
 
@@ -384,10 +385,11 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
 
 # --- the API -------------------------------------------------------------------------------------------
 
-def extract(text: str, nlp=None, about: str | None = None) -> list[dict]:
+def extract(text: str, nlp=None, about: str | None = None, today: date | None = None) -> list[dict]:
     """Entities of one message (see the module doc). `nlp`: the project's spaCy pipeline
     (bot.nlp.load()) to take the lexicon matches from its entity ruler; without it the same match is
-    made in Python (no spaCy, no model: what a quick check needs)."""
+    made in Python (no spaCy, no model: what a quick check needs). `today`: the day it is said on, for
+    ages counted from it ("明年开春满十八"; knowledge.calendar)."""
     if not text or not text.strip():
         return []
     norm = normalise_text(text)
@@ -395,14 +397,14 @@ def extract(text: str, nlp=None, about: str | None = None) -> list[dict]:
     if squeezed != norm:
         # "低保 边缘 户", "崇 明 的 七十 八 岁": read without the spaces that fall inside a word, said back
         # in place; the spaces between words stay, as the ends of clauses they are ("残疾证 孩子自闭症")
-        found = _extract(squeezed, _terms().match(_tokens(squeezed)), about)
+        found = _extract(squeezed, _terms().match(_tokens(squeezed)), about, today)
         for e in found:
             e["start"], e["end"] = where[e["start"]], where[e["end"] - 1] + 1
         return sorted(found, key=lambda e: (e["start"], -(e["end"] - e["start"])))
     if nlp is not None:
         return extract_doc(norm, nlp(norm))
     spans = _terms().match(_tokens(norm))
-    return _extract(norm, spans, about)
+    return _extract(norm, spans, about, today)
 
 
 _SPACE_IN_WORDS = re.compile(r"(?<=[\u4e00-\u9fff])(?<![一二两三四五六七八九])[ \t\u3000]+(?=[\u4e00-\u9fff\d])|"
@@ -451,7 +453,8 @@ def extract_doc(text: str, doc) -> list[dict]:
     return _extract(text, spans)
 
 
-def _extract(text: str, term_spans: Iterable[tuple[int, int]], about: str | None = None) -> list[dict]:
+def _extract(text: str, term_spans: Iterable[tuple[int, int]], about: str | None = None,
+             today: date | None = None) -> list[dict]:
     """`about`: the fact of the question this text replies to, if any: "上班" answers the question
     why the household's income rose with exit_cause, the question whether one works with employed."""
     ents: list[_Ent] = []
@@ -460,6 +463,7 @@ def _extract(text: str, term_spans: Iterable[tuple[int, int]], about: str | None
     ents = [e for e in ents if e.source != "beaten"]
     ents += _program_phrases(text, ents)
     ents += _shorthand(text, ents)
+    ents += _calendar_ages(text, ents, today)
     ents += _numbers(text, ents)
     ents += _english(text, ents)
     ents += _places(text, ents)
@@ -691,15 +695,33 @@ _CALENDAR_MONTH_AFTER = re.compile(r"(?:份|号|日|初|底|中旬|开始|起|�
 _RELATIVE_AGE = re.compile(r"(?:比[^，。,.;；!！?？\s]{0,8}(?:大|小|年轻|老)了?|相差|差了|差|大了|小了)$")
 
 
+def _calendar_ages(text: str, taken: list[_Ent], today: date | None) -> list[_Ent]:
+    """Ages said by the calendar ("明年开春满十八" is 17, "虚岁八岁" 6 or 7, "1958年生的" 67 or 68: knowledge.
+    calendar), unless said of another time or of a case ("要是明年满十八")."""
+    from knowledge.calendar import ages
+
+    out = []
+    for a in ages(text, today):
+        if any(_overlaps((a.start, a.end), (t.start, t.end)) for t in taken) or unstated(text, a.start, a.end):
+            continue
+        if _RELATIVE_AGE.search(text[:a.start]):
+            continue  # "比他大两岁"
+        out.append(_Ent("age", a.start, a.end, str(a.low) if a.low == a.high else f"{a.low}~{a.high}", "calendar"))
+    return out
+
+
 def _numbers(text: str, taken: list[_Ent]) -> list[_Ent]:
     """Numbers with what they count, exact ("4") or approximate ("72~79": 七十好几)."""
     from knowledge.textnorm import find_quantities
 
     out: list[_Ent] = []
     grade_spans = [(t.start, t.end) for t in taken if t.entity == "disability_grade"]
+    calendar = [(t.start, t.end) for t in taken if t.source == "calendar"]
     stripped = text.strip(_FILLER)
     for q in find_quantities(text):
         s, e = q.start, q.end
+        if any(_overlaps((s, e), c) for c in calendar):
+            continue  # read with the words around it, by the calendar
         value = str(q.low) if q.low == q.high else f"{q.low}~{q.high}"
         rest = text[e:]
         if q.unit == "岁":

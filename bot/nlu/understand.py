@@ -64,6 +64,7 @@ class Reading:
     notes: list = field(default_factory=list)  # what was assumed, to say back ("溪口镇在宁波市奉化区。")
     learned: Any = None  # the learned reader's proposal behind a confirmation (bot.nlu.learned.Proposal)
     spans: dict = field(default_factory=dict)  # fact -> (start, end) of the words a certain value was read from
+    candidates: list = field(default_factory=list)  # region codes of several places named, none said to be the 户口
 
     @property
     def answered(self) -> bool:
@@ -89,7 +90,7 @@ def understand(text: str, asking: str | None = None, profile: dict | None = None
     if not text or not text.strip():
         return reading
     norm = normalise_text(clip(text))
-    entities = _in_reply_to(extract(norm, about=reading.asking), reading.asking, norm)
+    entities = _in_reply_to(extract(norm, about=reading.asking, today=as_of), reading.asking, norm)
     if reading.asking:  # "他哥是自闭症，他不是": only what is said of them counts
         span = _their_clause(norm)
         if span is not None:
@@ -98,6 +99,7 @@ def understand(text: str, asking: str | None = None, profile: dict | None = None
     if reading.asking:
         _read_reply(reading, norm, reading.asking, entities, prefer, as_of)
     _read_descriptions(reading, norm)
+    _read_zodiac(reading, norm, as_of)
     _read_places(reading, norm, entities, prefer)
     if reading.facts.get("employed") is False or any(e["entity"] == "employed" and e["value"] == "false"
                                                       for e in entities):
@@ -168,6 +170,26 @@ def _around(text: str, span: tuple[int, int] | None) -> str:
     if e - b > 2 * _AROUND + (end - start):
         b, e = max(b, start - _AROUND), min(e, end + _AROUND)
     return text[b:e]
+
+
+_CHILD = re.compile(r"孩子|娃|宝宝|小孩|闺女|儿子|孙子|孙女|外孙")
+_CHILDREN = ("child", "son", "daughter", "grandchild")
+
+
+def _read_zodiac(reading: Reading, text: str, as_of: date | None) -> None:
+    """"属猴的" about a child: the two ages a monkey year can give a child today (knowledge.calendar), to
+    be taken where they give the same answers and asked otherwise. Said of an adult, a sign fits an age
+    every twelve years and says nothing alone."""
+    from knowledge.calendar import ZODIAC, zodiac_ages
+
+    if "age" in reading.facts or "age" in reading.inexact or "age" in reading.confirm:
+        return
+    m = re.search(r"属([" + ZODIAC + r"])", text)
+    if m is None or not (reading.subject in _CHILDREN or _CHILD.search(text)):
+        return
+    found = zodiac_ages(m.group(1), as_of or date.today(), most=17)
+    if len(found) == 1:
+        reading.inexact["age"] = found[0]
 
 
 def _read_learned(reading: Reading, text: str) -> None:
@@ -834,7 +856,10 @@ def _read_places(reading: Reading, text: str, entities: list[dict], prefer: tupl
         if not e.get("reply") or _looks_like_a_place(value):
             reading.places.append(value)
     if len({code for code, _ in codes}) > 1:
+        named = list(dict.fromkeys(code for code, _ in codes))
         codes = _where_registered(text, places, codes)
+        if not codes:  # "我在宁波，我爸在大同": which is the 户口 is asked, with the places said as choices
+            reading.candidates = named
     found = {code for code, _ in codes}
     if len(found) == 1:
         code, note = codes[-1]
