@@ -162,16 +162,16 @@ class ActionAnswerAmount(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        from bot.conversation.render import figures
+        from bot.conversation.render import amount_sentences
         from rules.engine import amount_for
 
         profile, events = checked_profile(tracker, dispatcher)
         named = asked_programs(tracker) or scope(tracker) or programme_ids()
         lines = []
         for pid in named:
-            details = amount_for(pid, profile)
-            if details:
-                lines.append(title(pid) + "：" + "".join(figures(details)))
+            amount = amount_for(pid, profile)
+            if amount:
+                lines.append(title(pid) + "：" + "".join(amount_sentences(amount)))
         if not lines:
             if "region" not in profile:
                 lines.append("各地金额不同。请告诉我户籍在哪里，比如：崇明、奉化、太原。")

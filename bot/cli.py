@@ -7,6 +7,7 @@
                                      (--engine duckdb|python; --out .db, .duckdb or .parquet)
   zhucan ask                         answer the questions the rules need, one at a time
   zhucan rules lint                  check every rule against its source
+  zhucan rules table                 every province's amounts in force, with sources (docs/amounts.md)
   zhucan sources search 渐退期        find the clauses of the source documents
   zhucan kb build                    build the SQLite knowledge base
   zhucan chat | serve | telegram     talk to the bot (terminal, REST server, Telegram)
@@ -19,6 +20,7 @@ import argparse
 import json
 import sys
 from datetime import date
+from pathlib import Path
 
 
 
@@ -93,6 +95,19 @@ def cmd_ask(args) -> int:
     from bot.caseworker.ask import ask_loop
 
     return ask_loop(args.as_of, args.program or None)
+
+
+def cmd_table(args) -> int:
+    from rules.table import OUT, markdown
+
+    text = markdown(args.as_of or date.today())
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        out = Path(args.out) if args.out else OUT
+        out.write_text(text, encoding="utf-8")
+        print(f"wrote {out}")
+    return 0
 
 
 def cmd_lint(args) -> int:
@@ -179,6 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     rules = sub.add_parser("rules", help="the rule base").add_subparsers(dest="what", required=True)
     rules.add_parser("lint", help="every quote in its clause, no conflicts, no gaps").set_defaults(run=cmd_lint)
+    table = rules.add_parser("table", help="every province's amounts in force, with their sources (docs/amounts.md)")
+    table.add_argument("--as-of", type=_date, default=None, help="the day (default: today)")
+    table.add_argument("--out", default=None, help="where to write it (default: docs/amounts.md; - for standard output)")
+    table.set_defaults(run=cmd_table)
 
     sources = sub.add_parser("sources", help="the source documents").add_subparsers(dest="what", required=True)
     search = sources.add_parser("search", help="full-text search of the clauses (Chinese is segmented)")

@@ -31,11 +31,16 @@ REQUIRED = ("id", "title", "number", "issuer", "issued", "valid_from", "valid_to
             "origin", "url", "notes")
 # published: when the page carrying the text is dated; source_kind: what kind of page states the figures
 # (see SOURCE_KINDS); in_force_clause: the section whose words set valid_from (本办法自…起施行), which
-# dates a document whose issue date is not known.
-OPTIONAL = ("published", "source_kind", "in_force_clause")
-SOURCE_KINDS = {"official_notice": "发文机关的正式通知", "portal_qa": "政府网站上的问答或解读",
-                "secondary": "转引，也就是别的网站转载的官方文件"}
-DATES = ("issued", "published", "valid_from", "valid_to")
+# dates a document whose issue date is not known; exists_by: when neither its issue date nor its page's
+# is known, the day another dated document cites it (the notes say which), so it existed by then.
+OPTIONAL = ("published", "source_kind", "in_force_clause", "exists_by")
+# What kind of page a figure is read from, said with every amount: the issuing body's own text, an
+# official page (a government portal's Q&A, explainer or news), a repost of the official text on another
+# site, or a record in a public dataset that names the official page (not read here).
+SOURCE_KINDS = {"official_notice": "发文机关的正式文件", "portal_qa": "政府网站上的问答或解读",
+                "secondary": "转载，也就是别的网站转载的官方文件",
+                "dataset": "公开数据集的记录，官方原文没有核实过"}
+DATES = ("issued", "published", "valid_from", "valid_to", "exists_by")
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ class Document:
     notes: str | None
     source_kind: str | None = None
     in_force_clause: str | None = None
+    exists_by: date | None = None
 
     def expired(self, as_of: date) -> bool:
         return self.valid_to is not None and self.valid_to < as_of
@@ -66,8 +72,8 @@ class Document:
 
     def dated(self) -> date | None:
         """The earliest day the document is known to have existed: its issue date, else the date of the
-        page that carries it. None when neither is known."""
-        return self.issued or self.published
+        page that carries it, else the day a dated document cites it. None when none is known."""
+        return self.issued or self.published or self.exists_by
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from datetime import date
 from functools import lru_cache
 from typing import Iterable
 
-from .explain import describe, zh_date
+from . import explain
 from .facts import FACTS
-from .model import (NATIONAL, Atom, Condition, Layer, Op, Outcome, Program, condition_atoms,
+from .model import (NATIONAL, Amount, Atom, Condition, Layer, Op, Outcome, Program, condition_atoms,
                     load_programs)
 
 
@@ -361,11 +361,11 @@ def _settled(program: Program, profile: dict, as_of: date, possible: Possible) -
     decided_by = [f for f in _ordered(deciding) if f in profile]
     reasons = [outcome.reason]
     if decided_by:
-        reasons.append("您的情况：" + "，".join(describe(f, profile[f]) for f in decided_by) + "。")
+        reasons.append(explain.situation(decided_by, profile))
     # expired layers never decide (see stack), so a verdict always rests on a text in force
     status = "expired" if layer.ended(as_of) else "current"
     if outcome.verdict == "refer" and outcome.ask:
-        reasons.append(f"请向{outcome.ask}询问。")
+        reasons.append(explain.ask_office(outcome.ask))
     reasons += first.caveats
     sources = [_source(c) for c in outcome.cites]
     for note in _notes(possible.layers, outcome.verdict):
@@ -376,10 +376,11 @@ def _settled(program: Program, profile: dict, as_of: date, possible: Possible) -
     sources += [s for s in told_sources if s not in sources]
     details = {k: v for k, v in outcome.figures(profile).items() if v is not None}
     if outcome.verdict in ("eligible", "refer"):
-        amount, cite = _amount(program, profile, as_of)
-        details.update(amount)
-        if cite and _source(cite) not in sources:
-            sources.append(_source(cite))
+        amount = _amount(program, profile, as_of)
+        if amount is not None:
+            details.update(amount.to_details())
+            if _source(amount.cite) not in sources:
+                sources.append(_source(amount.cite))
         apply_layer = next((lr for lr in possible.layers if lr.apply), None)
         apply, apply_cites = ((apply_layer.apply, apply_layer.apply_cites) if apply_layer
                               else (program.apply, program.apply_cites))
@@ -406,8 +407,7 @@ def _history(program: Program, profile: dict, as_of: date, verdict: str) -> tupl
         if case is None:
             continue
         doc = _documents()[layer.doc]
-        reasons.append(f"{doc.citation()}的适用期到{zh_date(layer.valid_to)}已经结束，上面按现在仍然有效的规定回答。"
-                       f"这份规定当时是这样说的：{case.outcome.reason}")
+        reasons.append(explain.ended_plan(doc.citation(), layer.valid_to, case.outcome.reason))
         sources += [_source(c) for c in case.outcome.cites if _source(c) not in sources]
     return reasons, sources
 
@@ -433,35 +433,24 @@ def _amount_entry(program: Program, region: str | None, as_of: date, profile: di
     return None, None
 
 
-def _amount(program: Program, profile: dict, as_of: date) -> tuple[dict, object]:
+def _amount(program: Program, profile: dict, as_of: date) -> Amount | None:
     entry, figure = _amount_entry(program, profile.get("region"), as_of, profile)
     if entry is None:
-        return {}, None
+        return None
     doc = _documents()[entry.doc]
-    out: dict = {}
-    if figure.yuan is not None:
-        out["amount_yuan_per_month"] = figure.yuan
-    elif figure.options:
-        out["amount_options"] = [{"label": label, "yuan_per_month": yuan} for label, yuan in figure.options]
-    else:
-        out["amount_rule"] = figure.rule
-    out.update({"amount_as_of": entry.valid_from.isoformat(), "amount_date_kind": entry.date_kind,
-                "amount_place": entry.place, "amount_source": doc.citation(),
-                "amount_source_kind": doc.source_kind or "official_notice", "amount_url": doc.url})
-    return out, figure.cite
+    return Amount(program.id, entry.place, figure.group, entry.valid_from, entry.date_kind, entry.doc,
+                  doc.citation(), doc.source_kind or "official_notice", doc.url, figure.cite, figure.yuan,
+                  figure.options, figure.share, entry.effective)
 
 
-def amount_for(program_id: str, profile: dict, as_of: date | None = None) -> dict:
-    """The amount recorded for a person's place, programme, grade (and the other facts a figure turns
-    on) and date, as the `amount_*` details of a result: {} when the place is unknown, nothing is
+def amount_for(program_id: str, profile: dict, as_of: date | None = None) -> Amount | None:
+    """The monthly amount recorded for a person's place, programme, grade (and the other facts a figure
+    turns on) and date, with its source (rules.model.Amount); None when the place is unknown, nothing is
     recorded there, or a fact it turns on is unknown. It says nothing about whether they qualify."""
     catalogue = load_programs()
     if program_id not in catalogue:
         raise UnknownProgram(f"unknown programme {program_id!r}; allowed: {', '.join(catalogue)}")
-    return _amount(catalogue[program_id], profile, as_of or date.today())[0]
-
-
-NOT_IN_FORCE_ASK = "户籍所在地的县级民政部门、残联或乡镇人民政府（街道办事处）"
+    return _amount(catalogue[program_id], profile, as_of or date.today())
 
 
 def not_in_force(program: Program, as_of: date, local: bool = False) -> Outcome:
@@ -474,13 +463,10 @@ def not_in_force(program: Program, as_of: date, local: bool = False) -> Outcome:
                 key=lambda layer: layer.valid_from or date.min)
     outcomes = [r.outcome for r in first.requires] + [c.outcome for c in first.cases]
     outcomes += [first.otherwise] if first.otherwise else []
-    head = ("收录的当地规定不适用于您的情况，" if local else "")
     cites = _in_force_cite(first.doc, first.valid_from) or outcomes[0].cites[:1]
-    reason = (f"{head}{program.title}在{zh_date(as_of)}还没有全国统一的规定，"
-              f"国家规定从{zh_date(first.valid_from)}起实施。那时当地有没有自己的办法，本系统没有收录，"
-              f"所以不能说不符合条件。")
+    reason = explain.before_national_rule(program.title, as_of, first.valid_from, local)
     return Outcome("refer", reason, cites, (("in_force_from", first.valid_from.isoformat()),),
-                   NOT_IN_FORCE_ASK, where=f"{program.path.name} (not yet in force)")
+                   explain.NOT_IN_FORCE_ASK, where=f"{program.path.name} (not yet in force)")
 
 
 @lru_cache(maxsize=64)
@@ -490,7 +476,7 @@ def _in_force_cite(doc: str, start: date) -> tuple:
 
     from .model import Cite
 
-    day = f"{start.year}年{start.month}月{start.day}日"
+    day = explain.zh_date(start)
     for clause in load_clauses():
         if clause.doc == doc and day in clause.text:
             sentence = next(s for s in clause.text.split("。") if day in s)
@@ -501,7 +487,7 @@ def _in_force_cite(doc: str, start: date) -> tuple:
 def _not_yet(program: Program, profile: dict, as_of: date) -> Result:
     """A date before the programme's national rule and with no local rule in force: refer."""
     outcome = not_in_force(program, as_of)
-    reasons = [outcome.reason, f"请向{outcome.ask}询问。"]
+    reasons = [outcome.reason, explain.ask_office(outcome.ask)]
     sources = [_source(c) for c in outcome.cites]
     told, told_sources = _history(program, profile, as_of, outcome.verdict)
     return Result(program.id, "refer", [], reasons + told, sources + told_sources, "current",
@@ -517,11 +503,10 @@ def _notes(layers: list[Layer], verdict: str):
 
 def _need_info(program: Program, profile: dict, as_of: date, possible: Possible,
                missing: list[str], scores: dict) -> Result:
-    labels = "、".join(FACTS[f].label for f in missing)
-    reasons = [f"还不能确定：答案取决于{labels}。"]
+    reasons = [explain.undecided(missing)]
     known = [f for f in _ordered(f for b in possible.branches for f in b.facts) if f in profile]
     if known:
-        reasons.append("已知：" + "，".join(describe(f, profile[f]) for f in known) + "。")
+        reasons.append(explain.known(known, profile))
     sources: list[dict] = []
     for branch in possible.branches:
         for cite in branch.item.outcome.cites:
@@ -533,7 +518,8 @@ def _need_info(program: Program, profile: dict, as_of: date, possible: Possible,
         reasons.append(note.text)
         sources += [_source(c) for c in note.cites if _source(c) not in sources]
     # the figure, when the facts it turns on are known: "how much" can be answered before "whether"
-    details, _ = _amount(program, profile, as_of)
+    amount = _amount(program, profile, as_of)
+    details = amount.to_details() if amount else {}
     expired = any(b.item.layer.ended(as_of) for b in possible.branches)
     return Result(program.id, "need_info", missing, reasons, sources,
                   "expired" if expired else "current", details, scores)

@@ -7,9 +7,10 @@
 - no two layers decide the same programme for the same place on the same date;
 - no place or date where a programme is in force is left without a verdict (each stack ends in an
   `otherwise`, from the programme's first date on);
-- every amount has a date and a provenance: it sits under `amounts:` (never in an outcome's details),
-  with the day it took effect or was stated, and a document that gives the page's address and what kind
-  of page it is;
+- every amount has a date and a provenance: it is a dated value of a parameter (rules/parameters/, never
+  in an outcome's details), no value takes effect before its document existed, a timeline has no gap,
+  and each document gives the page's address and what kind of page it is (official text, official page,
+  repost or dataset);
 - the lexicon's words for programmes name programmes that exist, and every programme has words.
 """
 from __future__ import annotations
@@ -18,6 +19,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+
+from knowledge.sources import SOURCE_KINDS
 
 from .model import NATIONAL, PROGRAMS_DIR, Cite, Program, RuleError, load_program
 
@@ -72,7 +75,7 @@ def _zh(d: date) -> str:
 def _dated(doc) -> tuple[date | None, str]:
     """The earliest day a document is known to exist, and how that is known."""
     if doc.dated():
-        return doc.dated(), "issued" if doc.issued else "published"
+        return doc.dated(), "issued" if doc.issued else "published" if doc.published else "cited by then"
     if doc.in_force_clause and doc.valid_from:
         return doc.valid_from, f"its {doc.in_force_clause}"
     return None, ""
@@ -120,7 +123,8 @@ def check_dates(program: Program) -> list[Problem]:
 
 
 def check_amounts(program: Program) -> list[Problem]:
-    """Every amount has a date, a document with the page's address and kind, and its own words."""
+    """Every amount is a parameter's dated value: it has a date no earlier than its document, a document
+    with the page's address and kind, its own words; its timeline has no gap."""
     from knowledge.sources import load_documents
 
     documents = load_documents()
@@ -130,19 +134,27 @@ def check_amounts(program: Program) -> list[Problem]:
         for outcome in outcomes + [layer.otherwise] * bool(layer.otherwise):
             keys = [k for k, _ in outcome.details if k.startswith("amount")]
             if keys:
-                problems.append(Problem(outcome.where, f"an amount ({', '.join(keys)}) belongs under `amounts:`, "
-                                                       f"with its date and its page"))
-    seen = set()
+                problems.append(Problem(outcome.where, f"an amount ({', '.join(keys)}) belongs in a parameter "
+                                                       f"(rules/parameters/{program.id}/), with its date and its page"))
+    for parameter in program.parameters:
+        where = f"parameters/{program.id}/{parameter.path.name}"
+        for gap in parameter.gaps:
+            problems.append(Problem(where, f"the timeline stops on {gap} and starts again: a gap"))
     for entry in program.amounts:
         doc = documents[entry.doc]
         if not doc.url or not doc.source_kind:
             problems.append(Problem(entry.where, f"{entry.doc} must give the page's url and its source_kind "
-                                                 f"(official_notice, portal_qa or secondary)"))
-        if (entry.place, entry.valid_from) in seen:
-            problems.append(Problem(entry.where, f"two amount entries for place {entry.place} from {entry.valid_from}"))
-        seen.add((entry.place, entry.valid_from))
-        if entry.valid_to and entry.valid_to < entry.valid_from:
-            problems.append(Problem(entry.where, "ends before it starts"))
+                                                 f"({', '.join(sorted(SOURCE_KINDS))})"))
+        own, how = _dated(doc)
+        if own is None:
+            problems.append(Problem(entry.where, f"{entry.doc} has no issue or publication date: its figures "
+                                                 f"cannot be dated"))
+        elif entry.valid_from < own:
+            problems.append(Problem(entry.where, f"takes effect {entry.valid_from}, before {entry.doc} existed "
+                                                 f"({how} {own}); a figure applied back says so in `effective`"))
+        if entry.effective and entry.effective >= entry.valid_from:
+            problems.append(Problem(entry.where, "`effective` is for a figure applied from before its "
+                                                 "document's date; otherwise start the period on it"))
         for figure in entry.figures:
             if (p := check_cite(figure.cite, figure.where)):
                 problems.append(p)
@@ -188,11 +200,16 @@ def check_program(program: Program, today: date | None = None) -> list[Problem]:
 
 
 def lint(directory: Path = PROGRAMS_DIR, today: date | None = None) -> list[Problem]:
+    """Every programme of `directory`, with the places' layers and the parameters beside it (for a rule
+    base elsewhere than rules/programs/, its own `places/` and `parameters/` folders, if any)."""
     problems: list[Problem] = []
     seen: dict[str, str] = {}
+    real = Path(directory).resolve() == PROGRAMS_DIR.resolve()
+    places = None if real else Path(directory) / "places"
+    parameters = None if real else Path(directory) / "parameters"
     for path in sorted(directory.glob("*.yaml")):
         try:
-            program = load_program(path)
+            program = load_program(path, places=places, parameters=parameters)
         except RuleError as err:
             problems.append(Problem(path.name, str(err)))
             continue

@@ -1,6 +1,8 @@
-"""The rule base as data: one YAML file per programme under rules/programs/.
+"""The rule base as data: one YAML file per programme under rules/programs/ (the national rules and the
+five plan places'), one per province under rules/places/ (a province's own rules for any programme), and
+the amounts as dated parameters under rules/parameters/ (rules/parameters.py).
 
-A programme file holds layers. A layer is what one document says about the programme for one place
+A programme file holds layers; a place file holds, per programme, the layers of its place. A layer is what one document says about the programme for one place
 (national, province, city or district) over a period that starts no earlier than the day the document
 was issued (`zhucan rules lint` checks it). For a person on a date, the layers in force on that date at
 every place that contains them are stacked, the most specific first, and read as one decision list:
@@ -15,11 +17,12 @@ A layer whose period has ended never decides: an expired plan cannot outrank a t
 What it said is told as history beside the answer. Before any layer is in force (a date before the
 national rule existed) the answer is refer: "no rule recorded yet" is not "no".
 
-Amounts are kept apart from who qualifies, under `amounts:` in the programme file: each entry is what
-one document says a place pays from a date (the day the figure took effect, or the day of the page that
-states it when that is not said), figure by figure, each with its own condition and quote. For a person
-the most specific place with an entry in force whose figure fits them gives the amount; it is told with
-its date, its page and what kind of page that is (official notice, a government portal's Q&A, or 转引).
+Amounts are kept apart from who qualifies, as parameters (rules/parameters/<programme>/<place>.yaml):
+a timeline of what documents say a place pays, each period from a date no earlier than its document
+(the day the figure took effect, or the day of the page that states it when that is not said), group by
+group, each figure with its quote. For a person the most specific place with a period in force whose
+figure fits them gives the amount (a typed `Amount`); it is told with its date, its page and what kind
+of page that is (the issuing body's text, an official page, a repost, a dataset's record).
 
 Conditions are small mappings that read like the source:
     {household: dibao}                      equal
@@ -45,6 +48,7 @@ from knowledge.yamlfile import load_text
 from .facts import FACTS, ProfileError, check_value
 
 PROGRAMS_DIR = Path(__file__).with_name("programs")
+PLACES_DIR = Path(__file__).with_name("places")
 NATIONAL = "000000"
 VERDICTS = ("eligible", "ineligible", "need_info", "refer")
 COMPARATORS = ("lt", "le", "gt", "ge")
@@ -240,12 +244,14 @@ class Layer:
 
 @dataclass(frozen=True)
 class Figure:
-    """One amount a place pays, for the people its condition fits: a sum, tiers, or a rule."""
+    """One amount a place pays, for the people its condition fits: a sum, tiers, or a share of the local
+    低保 standard."""
     when: Condition
     cite: Cite
     yuan: int | float | None = None
     options: tuple[tuple[str, int | float], ...] = ()  # ((label, yuan), ...) when it depends on a tier
-    rule: str | None = None  # "当地低保标准的30%" when the source gives a rule, not a sum
+    share: float | None = None  # 0.3: 30% of the local 低保 standard, when the source gives a share
+    group: str = ""  # who it is for, as the parameter names the group ("一级残疾人")
     where: str = ""
 
 
@@ -254,8 +260,10 @@ DATE_KINDS = ("took_effect", "stated_on")
 
 @dataclass(frozen=True)
 class AmountEntry:
-    """What one document says a place pays, from a date: the day the figures took effect
-    (took_effect) or, when that is not said, the day of the page that states them (stated_on)."""
+    """What one document says a place pays, over one period of a parameter's timeline: from the day the
+    figures took effect (took_effect; never before the document existed) or, when that is not said, the
+    day of the page that states them (stated_on). `effective`: the earlier day the document says its
+    figures apply from, when it applies them back (a notice of August applying from July)."""
     place: str
     doc: str
     valid_from: date
@@ -263,9 +271,66 @@ class AmountEntry:
     figures: tuple[Figure, ...]
     valid_to: date | None = None
     where: str = ""
+    effective: date | None = None
 
     def current(self, as_of: date) -> bool:
         return self.valid_from <= as_of and (self.valid_to is None or as_of <= self.valid_to)
+
+
+@dataclass(frozen=True)
+class Amount:
+    """The monthly amount one person's place pays them under one programme on one date: the typed
+    answer to "how much" (rules.engine.amount_for), with where the figure comes from."""
+    program: str
+    place: str
+    group: str
+    since: date  # the day this figure answers from (its period's start)
+    date_kind: str  # took_effect | stated_on
+    doc: str
+    source: str  # the document, as cited
+    source_kind: str  # knowledge.sources.SOURCE_KINDS
+    url: str | None
+    cite: Cite
+    yuan: int | float | None = None
+    tiers: tuple[tuple[str, int | float], ...] = ()
+    share: float | None = None
+    effective: date | None = None  # the earlier day its document applies it from, if it says so
+
+    @property
+    def as_of(self) -> date:
+        """The day the figure took effect, as its document says."""
+        return self.effective or self.since
+
+    def to_details(self) -> dict:
+        """The figure as a result's details (CONTRACT.md section 2: amount_yuan_per_month, amount_as_of,
+        amount_source), with how it is dated and what kind of page it comes from."""
+        out: dict = {}
+        if self.yuan is not None:
+            out["amount_yuan_per_month"] = self.yuan
+        elif self.tiers:
+            out["amount_options"] = [{"label": label, "yuan_per_month": yuan} for label, yuan in self.tiers]
+        elif self.share is not None:
+            out["amount_share_of_dibao_line"] = self.share
+        out.update({"amount_as_of": self.as_of.isoformat(), "amount_date_kind": self.date_kind,
+                    "amount_place": self.place, "amount_source": self.source,
+                    "amount_source_kind": self.source_kind, "amount_url": self.url})
+        if self.effective:
+            out["amount_stated_from"] = self.since.isoformat()
+        return out
+
+    @classmethod
+    def from_details(cls, details: dict, program: str = "") -> "Amount | None":
+        """The amount a result's details carry (a result read back from JSON), or None."""
+        if not details or "amount_as_of" not in details:
+            return None
+        as_of = date.fromisoformat(details["amount_as_of"])
+        stated = details.get("amount_stated_from")
+        tiers = tuple((o["label"], o["yuan_per_month"]) for o in details.get("amount_options") or [])
+        return cls(program, details.get("amount_place", ""), "", date.fromisoformat(stated) if stated else as_of,
+                   details.get("amount_date_kind", "took_effect"), "", details.get("amount_source", ""),
+                   details.get("amount_source_kind", ""), details.get("amount_url"), Cite("", "", ""),
+                   details.get("amount_yuan_per_month"), tiers, details.get("amount_share_of_dibao_line"),
+                   as_of if stated else None)
 
 
 @dataclass(frozen=True)
@@ -281,14 +346,13 @@ class Program:
     # 渐退期 only where someone works or the income rose); None: always. Its verdict is still given.
     ask_when: Condition | None = None
     short_title: str = ""  # for the one-line summary ("护理补贴"); the title when not given
+    parameters: tuple = ()  # the parameter files its amounts come from (rules.parameters.Parameter)
 
 
 KEYS = {
-    "program": {"program", "title", "short_title", "ask_when", "apply", "apply_cite", "layers", "amounts"},
+    "program": {"program", "title", "short_title", "ask_when", "apply", "apply_cite", "layers"},
     "layer": {"place", "doc", "valid_from", "valid_to", "requires", "unless", "cases", "otherwise", "notes",
               "apply", "apply_cite"},
-    "amount": {"place", "doc", "from", "to", "date_kind", "figures"},
-    "figure": {"when", "yuan", "options", "rule", "section", "quote"},
     "requires": {"if", "else", "cite"},
     "case": {"when", "verdict", "reason", "cite", "details", "ask", "since", "unknown_note"},
     "otherwise": {"verdict", "reason", "cite", "details", "ask"},
@@ -348,8 +412,59 @@ def _date(value: Any, where: str) -> date | None:
     raise RuleError(f"{where}: dates are written YYYY-MM-DD, got {value!r}")
 
 
-def load_program(path: Path, documents: dict | None = None) -> Program:
-    """Read one programme file. Layer dates default to the cited document's period."""
+def _layer(lr: Any, where: str, pid: str, documents: dict, default_place: str | None = None) -> Layer:
+    _keys(lr, "layer", where)
+    doc = lr.get("doc")
+    if doc not in documents:
+        raise RuleError(f"{where}: unknown document {doc!r}")
+    d = documents[doc]
+    place = str(lr.get("place", default_place or d.place))
+    if place == "national":
+        place = NATIONAL
+    return Layer(
+        program=pid, place=place, doc=doc,
+        valid_from=_date(lr.get("valid_from", d.valid_from), where),
+        valid_to=_date(lr.get("valid_to", d.valid_to), where),
+        requires=tuple(
+            Requirement(parse_condition(_keys(r, "requires", f"{where} requires {j + 1}")["if"],
+                                        f"{where} requires {j + 1}"),
+                        _outcome(r, f"{where} requires {j + 1}", "ineligible"))
+            for j, r in enumerate(lr.get("requires") or [])),
+        unless=tuple(_case(c, f"{where} unless {j + 1}") for j, c in enumerate(lr.get("unless") or [])),
+        cases=tuple(_case(c, f"{where} case {j + 1}") for j, c in enumerate(lr.get("cases") or [])),
+        otherwise=(_outcome(_keys(lr["otherwise"], "otherwise", f"{where} otherwise"), f"{where} otherwise")
+                   if lr.get("otherwise") else None),
+        notes=tuple(Note(_keys(n, "note", f"{where} note {j + 1}")["text"].strip(),
+                         _cites(n.get("cite"), f"{where} note {j + 1}"), tuple(n.get("shown_with") or VERDICTS))
+                    for j, n in enumerate(lr.get("notes") or [])),
+        where=where,
+        apply=(lr.get("apply") or "").strip() or None,
+        apply_cites=_cites(lr.get("apply_cite"), f"{where} apply"),
+    )
+
+
+def place_layers(pid: str, documents: dict, directory: Path | None = None) -> list[Layer]:
+    """The layers of a programme kept with their place (rules/places/<code>.yaml: a province's own
+    rules for every programme), in the files' order."""
+    out = []
+    for path in sorted((directory or PLACES_DIR).glob("*.yaml")):
+        raw = load_text(path.read_text(encoding="utf-8"))
+        if not isinstance(raw, dict) or set(raw) - {"place", "title", "programs"} or "place" not in raw:
+            raise RuleError(f"places/{path.name}: needs place, title and programs, and nothing else")
+        place = str(raw["place"])
+        if place != path.stem:
+            raise RuleError(f"places/{path.name}: place {place!r} is not its file's name")
+        for i, lr in enumerate((raw.get("programs") or {}).get(pid) or []):
+            out.append(_layer(lr, f"places/{path.name} {pid} layer {i + 1}", pid, documents, place))
+    return out
+
+
+def load_program(path: Path, documents: dict | None = None, places: Path | None = None,
+                 parameters: Path | None = None) -> Program:
+    """Read one programme file, with its places' layers (rules/places/) and its amounts
+    (rules/parameters/<programme>/). Layer dates default to the cited document's period."""
+    from .parameters import PARAMETERS_DIR, load_parameters
+
     try:
         raw = load_text(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
@@ -361,77 +476,14 @@ def load_program(path: Path, documents: dict | None = None) -> Program:
     if documents is None:
         from knowledge.sources import load_documents
         documents = load_documents()
-    layers = []
-    for i, lr in enumerate(raw["layers"]):
-        where = f"{path.name} layer {i + 1}"
-        _keys(lr, "layer", where)
-        doc = lr.get("doc")
-        if doc not in documents:
-            raise RuleError(f"{where}: unknown document {doc!r}")
-        d = documents[doc]
-        place = str(lr.get("place", d.place))
-        if place == "national":
-            place = NATIONAL
-        layers.append(Layer(
-            program=pid, place=place, doc=doc,
-            valid_from=_date(lr.get("valid_from", d.valid_from), where),
-            valid_to=_date(lr.get("valid_to", d.valid_to), where),
-            requires=tuple(
-                Requirement(parse_condition(_keys(r, "requires", f"{where} requires {j + 1}")["if"],
-                                            f"{where} requires {j + 1}"),
-                            _outcome(r, f"{where} requires {j + 1}", "ineligible"))
-                for j, r in enumerate(lr.get("requires") or [])),
-            unless=tuple(_case(c, f"{where} unless {j + 1}") for j, c in enumerate(lr.get("unless") or [])),
-            cases=tuple(_case(c, f"{where} case {j + 1}") for j, c in enumerate(lr.get("cases") or [])),
-            otherwise=(_outcome(_keys(lr["otherwise"], "otherwise", f"{where} otherwise"), f"{where} otherwise")
-                       if lr.get("otherwise") else None),
-            notes=tuple(Note(_keys(n, "note", f"{where} note {j + 1}")["text"].strip(), _cites(n.get("cite"), f"{where} note {j + 1}"),
-                             tuple(n.get("shown_with") or VERDICTS))
-                        for j, n in enumerate(lr.get("notes") or [])),
-            where=where,
-            apply=(lr.get("apply") or "").strip() or None,
-            apply_cites=_cites(lr.get("apply_cite"), f"{where} apply"),
-        ))
-    amounts = tuple(_amount(a, f"{path.name} amount {i + 1}", documents)
-                    for i, a in enumerate(raw.get("amounts") or []))
+    layers = [_layer(lr, f"{path.name} layer {i + 1}", pid, documents) for i, lr in enumerate(raw["layers"])]
+    layers += place_layers(pid, documents, places)
+    params = load_parameters(pid, documents, parameters or PARAMETERS_DIR)
     return Program(pid, raw.get("title", pid), raw.get("apply"),
-                   _cites(raw.get("apply_cite"), f"{path.name} apply"), tuple(layers), path, amounts,
+                   _cites(raw.get("apply_cite"), f"{path.name} apply"), tuple(layers), path,
+                   tuple(e for p in params for e in p.entries),
                    parse_condition(raw["ask_when"], f"{path.name} ask_when") if raw.get("ask_when") else None,
-                   str(raw.get("short_title") or raw.get("title", pid)))
-
-
-def _amount(raw: Any, where: str, documents: dict) -> AmountEntry:
-    _keys(raw, "amount", where)
-    doc = raw.get("doc")
-    if doc not in documents:
-        raise RuleError(f"{where}: unknown document {doc!r}")
-    start = _date(raw.get("from"), where)
-    if start is None:
-        raise RuleError(f"{where}: an amount needs 'from', the date it took effect or was stated")
-    if raw.get("date_kind") not in DATE_KINDS:
-        raise RuleError(f"{where}: date_kind must be one of {', '.join(DATE_KINDS)}, got {raw.get('date_kind')!r}")
-    figures = []
-    for j, f in enumerate(raw.get("figures") or []):
-        fw = f"{where} figure {j + 1}"
-        _keys(f, "figure", fw)
-        given = [k for k in ("yuan", "options", "rule") if f.get(k) is not None]
-        if len(given) != 1:
-            raise RuleError(f"{fw}: give exactly one of yuan, options or rule")
-        if not f.get("section") or not f.get("quote"):
-            raise RuleError(f"{fw}: a figure quotes its document: section and quote")
-        options = []
-        for o in f.get("options") or []:
-            if not isinstance(o, dict) or set(o) != {"label", "yuan"}:
-                raise RuleError(f"{fw}: each option is {{label, yuan}}")
-            options.append((str(o["label"]), o["yuan"]))
-        figures.append(Figure(parse_condition(f["when"], fw) if f.get("when") else Op("all", ()),
-                              Cite(doc, str(f["section"]), str(f["quote"])), f.get("yuan"), tuple(options),
-                              f.get("rule"), fw))
-    if not figures:
-        raise RuleError(f"{where}: an amount entry needs figures")
-    place = str(raw.get("place", documents[doc].place))
-    return AmountEntry(NATIONAL if place == "national" else place, doc, start, raw["date_kind"], tuple(figures),
-                       _date(raw.get("to"), where), where)
+                   str(raw.get("short_title") or raw.get("title", pid)), params)
 
 
 def _case(raw: dict, where: str) -> Case:

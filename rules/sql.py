@@ -26,7 +26,10 @@ every household but 特困 for the care subsidy) give every condition the same v
 (unknown is a class of its own). So a CASE per fact maps each row to its pattern key, core() runs on
 one row per distinct pattern in the registry (a few thousand for a province), and every row takes
 its pattern's answer by a join. `figures` ("= 6 - months_above_line") are computed from the row's own
-values.
+values, and so is the amount owed to an eligible row (`amount_yuan`, `amount_as_of`): an amount plan
+column says which places with figures (rules/parameters/) a row's region lies in, most specific first,
+and a CASE reads their figures as rules.engine.amount_for() does (an unknown fact a figure turns on
+stops it: NULL, never the next figure's sum).
 
 The order of `missing`. The engine asks first for the fact whose answer settles the most: for each
 missing fact it tries every value worth trying (fact_domain()) and scores what is left open. For each
@@ -227,6 +230,49 @@ class CompiledProgram:
             parts = [(k, v.source) for k, v in item.outcome.details if callable(v)]
             if parts:
                 self.figures[item.outcome.where] = parts
+        # the amounts: for each region, the places of its chain with figures in force, most specific first
+        self.amount_chains: list[tuple] = []
+        self.region_amount = {code: self._amount_chain(code) for code in sorted(set(regions))}
+
+    def _amount_chain(self, region: str) -> int:
+        from knowledge.gazetteer import gazetteer
+
+        chain = []
+        for code in gazetteer().chain(region):
+            here = [e for e in self.program.amounts if e.place == code and e.current(self.as_of)]
+            if here:
+                chain.append(max(here, key=lambda e: e.valid_from))
+        key = tuple(chain)
+        if key not in self.amount_chains:
+            self.amount_chains.append(key)
+        return self.amount_chains.index(key)
+
+    def amount_plan_of(self, region: str | None) -> int:
+        return UNKNOWN if region is None else self.region_amount[region]
+
+    def amount_sql(self, aplan_col: str) -> tuple[str, str]:
+        """(yuan, as_of): the monthly sum a row's place pays its group, and the day it took effect, as
+        SQL over the row's facts; NULL where no sum is recorded (tiers and shares are not sums) or a
+        fact the figure turns on is unknown."""
+        yuan, when = [], []
+        for index, entries in enumerate(self.amount_chains):
+            y, w = [], []
+            for entry in entries:
+                day = (entry.effective or entry.valid_from).isoformat()
+                for figure in entry.figures:
+                    cond = cond_sql(figure.when) if figure.when != ALWAYS else "TRUE"
+                    if cond != "TRUE":
+                        y.append(f"WHEN ({cond}) IS NULL THEN NULL")
+                        w.append(f"WHEN ({cond}) IS NULL THEN NULL")
+                    y.append(f"WHEN {cond} THEN {lit(figure.yuan)}")
+                    w.append(f"WHEN {cond} THEN {lit(day if figure.yuan is not None else None)}")
+            if y:
+                yuan.append(f"WHEN {index} THEN CASE {' '.join(y)} END")
+                when.append(f"WHEN {index} THEN CASE {' '.join(w)} END")
+        if not yuan:
+            return "CAST(NULL AS DOUBLE)", "CAST(NULL AS STRING)"
+        return (f"CAST(CASE {aplan_col} {' '.join(yuan)} END AS DOUBLE)",
+                f"CAST(CASE {aplan_col} {' '.join(when)} END AS STRING)")
 
     def _plan(self, region: str | None) -> Plan:
         items, guards = decision_list(stack(self.program, region, self.as_of), self.as_of, self.program)
@@ -441,9 +487,11 @@ class CompiledProgram:
         return (f"SELECT z_key, z_plan, {', '.join([*self.facts, flags])}, z_m FROM {classes} "
                 f"WHERE verdict = 'need_info' AND z_m >= 2")
 
-    def steps(self, people: str, plan_col: str, receiving: str, prefix: str) -> tuple[list[str], str]:
+    def steps(self, people: str, plan_col: str, receiving: str, prefix: str,
+              aplan_col: str | None = None) -> tuple[list[str], str]:
         """The statements that answer every pattern of `people` (each keeps a small table), and the query
-        of the results. `receiving`: an SQL expression over people, whether the person receives it."""
+        of the results. `receiving`: an SQL expression over people, whether the person receives it;
+        `aplan_col`: the column of amount plans (amount_plan_of()), None when amounts are not wanted."""
         classes, patterns, hypotheses, orders, answers = (
             f"{prefix}_{step}" for step in ("classes", "patterns", "hypotheses", "orders", "answers"))
         prepare = [self.dialect.materialize(classes, self.classes_sql(people, plan_col)),
@@ -451,7 +499,7 @@ class CompiledProgram:
                    self.dialect.materialize(hypotheses, self.hypotheses_sql(patterns)),
                    self.dialect.materialize(orders, self.order_sql(hypotheses)),
                    self.dialect.materialize(answers, self.answers_sql(classes, orders))]
-        return prepare, self.results_sql(people, plan_col, answers, receiving)
+        return prepare, self.results_sql(people, plan_col, answers, receiving, aplan_col)
 
     def hypotheses_sql(self, patterns: str) -> str:
         """For each pattern, missing fact f and value v worth trying (fact_domain()): the pattern with f = v."""
@@ -517,9 +565,11 @@ class CompiledProgram:
                 f"ELSE o.missing END AS missing, c.rule, CASE WHEN c.z_expired THEN 'expired' ELSE 'current' END "
                 f"AS source_status FROM {classes} c LEFT JOIN {orders} o ON o.z_key = c.z_key")
 
-    def results_sql(self, people: str, plan_col: str, answers: str, receiving: str) -> str:
-        """line, person, program, verdict, missing, rule, source_status, receiving, figures: each row of
-        `people` takes its pattern's answer; figures are computed from the row's own values."""
+    def results_sql(self, people: str, plan_col: str, answers: str, receiving: str,
+                    aplan_col: str | None = None) -> str:
+        """line, person, program, verdict, missing, rule, source_status, receiving, figures (and, with
+        `aplan_col`, amount_yuan and amount_as_of for an eligible row): each row of `people` takes its
+        pattern's answer; figures and amounts are computed from the row's own values."""
         figures = "CAST(NULL AS STRING)"
         if self.figures:
             whens = []
@@ -529,8 +579,13 @@ class CompiledProgram:
                     f"CAST({figure_sql(src)} AS STRING)) END" for key, src in parts)
                 whens.append(f"WHEN {lit(rule)} THEN NULLIF(CONCAT('{{', CONCAT_WS(', ', {fields}), '}}'), '{{}}')")
             figures = f"CASE a.rule {' '.join(whens)} END"
+        amounts = ""
+        if aplan_col is not None:
+            yuan, when = self.amount_sql(f"p.{aplan_col}")
+            amounts = (f", CASE WHEN a.verdict = 'eligible' THEN {yuan} END AS amount_yuan, "
+                       f"CASE WHEN a.verdict = 'eligible' AND {yuan} IS NOT NULL THEN {when} END AS amount_as_of")
         return (f"SELECT p.line, p.person, {lit(self.program.id)} AS program, a.verdict, a.missing, a.rule, "
-                f"a.source_status, {receiving} AS receiving, {figures} AS figures "
+                f"a.source_status, {receiving} AS receiving, {figures} AS figures{amounts} "
                 f"FROM (SELECT *, {self.key_sql(plan_col)} AS z_key FROM {people}) p "
                 f"JOIN {answers} a ON a.z_key = p.z_key")
 

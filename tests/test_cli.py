@@ -59,10 +59,11 @@ def test_check_gives_the_amount_of_the_date_with_its_page(tmp_path, capsys):
     out = run("check", "--json", "--as-of", "2026-11-27", "--program", "care_subsidy", str(profile))
     (result,) = json.loads(out.stdout)["results"]
     assert result["details"]["amount_yuan_per_month"] == 350 and result["details"]["amount_as_of"] == "2025-07-01"
-    assert result["details"]["amount_source_kind"] == "portal_qa" and result["details"]["amount_url"]
+    assert result["details"]["amount_source_kind"] == "secondary" and result["details"]["amount_url"]
     assert main(["check", "--as-of", "2026-11-27", "--program", "care_subsidy", str(profile)]) == 0
     text = capsys.readouterr().out
-    assert "每人每月350元" in text and "2025年7月1日起执行" in text and "政府网站上的问答或解读" in text
+    assert "每人每月350元" in text and "2025年7月1日起执行" in text and "2025年8月7日印发" in text
+    assert "沪民残福发〔2025〕5号" in text and "转载" in text  # the notice, reposted: said what kind of page
     assert main(["check", "--as-of", "2023-06-01", "--program", "care_subsidy", str(profile)]) == 0
     text = capsys.readouterr().out
     assert "每人每月300元" in text and "2021年12月27日" in text and "从哪天起执行没有写明" in text

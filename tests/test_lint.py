@@ -159,49 +159,87 @@ def test_a_deciding_layer_needs_a_start_date(tmp_path):
 
 # --- amounts: a date and a provenance, never a bare figure ------------------------------------------
 
-AMOUNT = """amounts:
-  - place: "310000"
+AMOUNT = """program: demo
+place: "310000"
+description: 演示
+unit: 元
+period: month
+last_checked: 2026-12-07
+groups:
+  - {key: grade_1, label: 一级残疾人, when: {disability_grade: 1}}
+values:
+  2021-12-27:
     doc: shanghai-2021-amounts
-    from: 2021-12-27
     date_kind: stated_on
+    section: 护理补贴
     figures:
-      - when: {disability_grade: 1}
-        yuan: 300
-        section: 护理补贴
-        quote: 一级残疾人，补贴标准每人每月300元
+      grade_1: {yuan: 300, quote: 一级残疾人，补贴标准每人每月300元}
 """
 
 
+def with_amount(tmp_path: Path, text: str = AMOUNT) -> Path:
+    folder = tmp_path / "parameters" / "demo"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "310000.yaml").write_text(text, encoding="utf-8")
+    return write(tmp_path, GOOD)
+
+
 def test_a_dated_amount_with_its_page_passes(tmp_path):
-    assert lint(write(tmp_path, GOOD + AMOUNT), today=date(2024, 6, 1)) == []
+    assert lint(with_amount(tmp_path), today=date(2024, 6, 1)) == []
 
 
 def test_an_amount_in_an_outcome_fails(tmp_path):
     bare = GOOD.replace("        reason: 一级、二级。\n", "        reason: 一级、二级。\n        details: {amount_yuan_per_month: 300}\n")
     problems = lint(write(tmp_path, bare), today=date(2024, 6, 1))
-    assert any("belongs under `amounts:`" in p.message for p in problems)
+    assert any("belongs in a parameter" in p.message for p in problems)
 
 
 def test_an_amount_from_a_document_that_does_not_say_what_kind_of_page_it_is_fails(tmp_path):
-    unsourced = (GOOD + AMOUNT).replace("doc: shanghai-2021-amounts\n    from", "doc: national-2015-52\n    from") \
-        .replace("section: 护理补贴\n        quote: 一级残疾人，补贴标准每人每月300元",
-                 "section: 补贴标准\n        quote: 残疾人两项补贴标准由省级人民政府")
-    problems = lint(write(tmp_path, unsourced), today=date(2024, 6, 1))
+    unsourced = AMOUNT.replace("doc: shanghai-2021-amounts", "doc: national-2015-52") \
+        .replace("section: 护理补贴", "section: 补贴标准") \
+        .replace("quote: 一级残疾人，补贴标准每人每月300元", "quote: 残疾人两项补贴标准由省级人民政府")
+    problems = lint(with_amount(tmp_path, unsourced), today=date(2024, 6, 1))
     assert any("source_kind" in p.message for p in problems)
 
 
 def test_an_amount_whose_quote_is_not_in_its_page_fails(tmp_path):
-    wrong = (GOOD + AMOUNT).replace("每人每月300元\n", "每人每月350元\n")
-    problems = lint(write(tmp_path, wrong), today=date(2024, 6, 1))
+    problems = lint(with_amount(tmp_path, AMOUNT.replace("每人每月300元}", "每人每月350元}")), today=date(2024, 6, 1))
     assert any("quote not found" in p.message for p in problems)
 
 
+def test_an_amount_before_its_document_existed_fails(tmp_path):
+    early = AMOUNT.replace("  2021-12-27:", "  2021-06-01:")
+    problems = lint(with_amount(tmp_path, early), today=date(2024, 6, 1))
+    assert any("before shanghai-2021-amounts existed" in p.message for p in problems)
+
+
+def test_a_figure_applied_back_says_so_and_still_answers_from_its_documents_date(tmp_path):
+    back = AMOUNT.replace("    date_kind: stated_on\n", "    date_kind: took_effect\n    effective: 2021-07-01\n")
+    assert lint(with_amount(tmp_path, back), today=date(2024, 6, 1)) == []
+
+
+def test_a_timeline_with_a_gap_fails(tmp_path):
+    gap = AMOUNT + """  2022-06-01: null
+  2023-01-01:
+    doc: shanghai-2021-amounts
+    date_kind: stated_on
+    section: 护理补贴
+    figures:
+      grade_1: {yuan: 300, quote: 一级残疾人，补贴标准每人每月300元}
+"""
+    problems = lint(with_amount(tmp_path, gap), today=date(2024, 6, 1))
+    assert any("a gap" in p.message for p in problems)
+
+
 @pytest.mark.parametrize("old, new", [
-    ("    from: 2021-12-27\n", ""),  # no date
+    ("last_checked: 2026-12-07\n", ""),  # not said when it was last checked
     ("date_kind: stated_on", "date_kind: sometime"),
-    ("        yuan: 300\n", ""),  # no figure
-    ("        quote: 一级残疾人，补贴标准每人每月300元\n", ""),  # no words
+    ("{yuan: 300, quote:", "{quote:"),  # no figure
+    (", quote: 一级残疾人，补贴标准每人每月300元}", "}"),  # no words
+    ("    doc: shanghai-2021-amounts\n", ""),  # no document
+    ("unit: 元", "unit: 美元"),
 ])
 def test_an_amount_without_a_date_or_its_words_is_an_error(tmp_path, old, new):
     with pytest.raises(RuleError):
-        load_program(write(tmp_path, (GOOD + AMOUNT).replace(old, new)) / "demo.yaml")
+        load_program(with_amount(tmp_path, AMOUNT.replace(old, new)) / "demo.yaml",
+                     parameters=tmp_path / "parameters")

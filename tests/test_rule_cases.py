@@ -85,7 +85,7 @@ def test_case(case):
     else:
         assert result["missing"], shown
     # an amount is never told without its date and its page
-    if any(k in result["details"] for k in ("amount_yuan_per_month", "amount_options", "amount_rule")):
+    if any(k in result["details"] for k in ("amount_yuan_per_month", "amount_options", "amount_share_of_dibao_line")):
         assert {"amount_as_of", "amount_date_kind", "amount_source", "amount_source_kind",
                 "amount_url"} <= set(result["details"]), shown
     if result["verdict"] == "ineligible":

@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from bot.screening.screen import EXTRA_COLUMNS, ScreenDuckDB, parse_receiving
-from rules.engine import evaluate_program
+from rules.engine import amount_for, evaluate_program
 from rules.facts import FACTS, ProfileError, parse_value
 from rules.model import condition_atoms, load_programs
 from rules.sql import CompiledProgram, figures_of, sql_type
@@ -105,8 +105,10 @@ def test_compiled_rules_give_the_engines_answer_for_every_row(registry, referenc
     by_id = {p.id: p for p in programs}
     reads = {p.id: _facts_read(p) for p in programs}
     expected: dict = {}
+    owed: dict = {}
     mismatches = []
-    for line, person, program, verdict, missing, rule, status, receiving, figures in rows:
+    amounts = 0
+    for line, person, program, verdict, missing, rule, status, receiving, figures, yuan, yuan_as_of in rows:
         row_person, profile, received = good[line]
         facts = reads[program]
         key = (program, tuple(profile.get(f) for f in facts))
@@ -119,6 +121,17 @@ def test_compiled_rules_give_the_engines_answer_for_every_row(registry, referenc
         got = (verdict, missing, rule, status, figures)
         if got != expected[key] or person != row_person or receiving != (program in received):
             mismatches.append((line, program, profile, got, expected[key]))
+        # what an eligible person is owed a month: the engine's amount for the whole profile
+        if verdict == "eligible":
+            akey = (program, tuple(sorted(profile.items())))
+            if akey not in owed:
+                a = amount_for(program, profile, day)
+                owed[akey] = (a.yuan, a.as_of.isoformat()) if a and a.yuan is not None else (None, None)
+            if (yuan, yuan_as_of) != owed[akey]:
+                mismatches.append((line, program, profile, (yuan, yuan_as_of), owed[akey]))
+            amounts += yuan is not None
+        elif (yuan, yuan_as_of) != (None, None):
+            mismatches.append((line, program, profile, (verdict, yuan), "no amount unless eligible"))
     assert not mismatches, f"{len(mismatches)} rows differ, e.g. {mismatches[:3]}"
 
     # the comparison means something: every verdict occurs, and missing facts are ordered by what
@@ -129,6 +142,8 @@ def test_compiled_rules_give_the_engines_answer_for_every_row(registry, referenc
     reordered = [m for m in long_missing if m != sorted(m, key=order.index)]
     if as_of != "2015-06-01":  # before the national rules, few programmes were in force
         assert verdicts == {"eligible", "ineligible", "need_info", "refer"}, verdicts
+    if as_of >= "2024":  # the amounts recorded: Shanghai from 2021-12-27, the provinces later
+        assert amounts > 1_000, amounts
         assert len(long_missing) > 10_000 and len(reordered) > 1_000
     print(f"\n{as_of}: {len(rows):,} rows; compiled SQL {sql_seconds:.1f} s; engine on {len(expected):,} "
           f"distinct profiles, {time.perf_counter() - started:.1f} s in all")

@@ -51,29 +51,40 @@ def headline(result: dict) -> str:
     return f"{title}：还需要知道{missing}，才能判断。"
 
 
-def figures(details: dict) -> list[str]:
-    """The figures of a result in plain sentences: an amount with the day it took effect (or the day of
-    the page that states it) and what kind of page that is; the months of a 渐退期."""
-    out = []
-    if "amount_yuan_per_month" in details:
-        out.append(f"标准是每人每月{details['amount_yuan_per_month']}元。")
-    elif details.get("amount_options"):
-        tiers = "，".join(f"{o['label']}的每人每月{o['yuan_per_month']}元" for o in details["amount_options"])
-        out.append(f"标准分档：{tiers}。")
-    elif details.get("amount_rule"):
-        out.append(f"标准：{details['amount_rule']}，具体金额请问当地。")
-    when = details.get("amount_as_of")
-    if when and any(k in details for k in ("amount_yuan_per_month", "amount_options", "amount_rule")):
-        from knowledge.sources import SOURCE_KINDS
+def amount_sentences(amount) -> list[str]:
+    """A monthly amount in plain sentences (rules.model.Amount): the sum, the tiers or the share of the
+    local 低保 standard; the day it took effect (or the day of the page that states it), the day its
+    document is dated when it applies the figure back, where it comes from and what kind of page that is."""
+    from knowledge.sources import SOURCE_KINDS
 
-        if details.get("amount_date_kind") == "stated_on":
-            dated = f"这是{zh_date(when)}的文件或网页上写的，从哪天起执行没有写明"
-        else:
-            dated = f"这是{zh_date(when)}起执行的"
-        source = details.get("amount_source")
-        kind = SOURCE_KINDS.get(details.get("amount_source_kind"), "")
-        out.append(dated + (f"，出处是{source}" if source else "") + (f"，依据的是{kind}" if kind else "")
-                   + "。之后可能调整过，以当地最新公布的为准。")
+    if amount is None:
+        return []
+    if amount.yuan is not None:
+        out = [f"标准是每人每月{amount.yuan}元。"]
+    elif amount.tiers:
+        out = ["标准分档：" + "，".join(f"{label}的每人每月{yuan}元" for label, yuan in amount.tiers) + "。"]
+    elif amount.share is not None:
+        out = [f"标准是当地低保标准的{amount.share:.0%}，具体金额请问当地。"]
+    else:
+        return []
+    if amount.date_kind == "stated_on":
+        dated = f"这是{zh_date(amount.as_of)}的文件或网页上写的，从哪天起执行没有写明"
+    elif amount.effective:
+        dated = f"这是{zh_date(amount.as_of)}起执行的，文件是{zh_date(amount.since)}印发的"
+    else:
+        dated = f"这是{zh_date(amount.as_of)}起执行的"
+    kind = SOURCE_KINDS.get(amount.source_kind, "")
+    out.append(dated + (f"，出处是{amount.source}" if amount.source else "") + (f"，依据的是{kind}" if kind else "")
+               + "。之后可能调整过，以当地最新公布的为准。")
+    return out
+
+
+def figures(details: dict) -> list[str]:
+    """The figures of a result in plain sentences: its amount (see amount_sentences); the months of a
+    渐退期."""
+    from rules.model import Amount
+
+    out = amount_sentences(Amount.from_details(details))
     phase = details.get("phase")
     if phase == "full":
         out.append("现在是渐退期的前一阶段，低保待遇不变。")
@@ -118,8 +129,10 @@ def render_report(report: dict, with_sources: bool = True) -> str:
 
 
 def _amount(result: dict) -> str:
-    amount = (result.get("details") or {}).get("amount_yuan_per_month")
-    return f"（每月{amount}元）" if amount else ""
+    from rules.model import Amount
+
+    amount = Amount.from_details(result.get("details") or {})
+    return f"（每月{amount.yuan}元）" if amount and amount.yuan else ""
 
 
 def summary(results: list[dict], not_asked: list[str] = ()) -> str:

@@ -35,7 +35,7 @@ EXTRA_COLUMNS = ("id", "receiving")
 FORMATS = {".db": "sqlite", ".sqlite": "sqlite", ".duckdb": "duckdb", ".parquet": "parquet"}
 RESULTS = (("line", "INTEGER"), ("person", "STRING"), ("program", "STRING"), ("verdict", "STRING"),
            ("missing", "STRING"), ("rule", "STRING"), ("source_status", "STRING"), ("receiving", "BOOLEAN"),
-           ("figures", "STRING"))
+           ("figures", "STRING"), ("amount_yuan", "DOUBLE"), ("amount_as_of", "STRING"))
 ERRORS = (("line", "INTEGER"), ("id", "STRING"), ("field", "STRING"), ("value", "STRING"), ("message", "STRING"))
 VIEWS = {
     "unclaimed": "SELECT * FROM results WHERE verdict = 'eligible' AND NOT receiving",
@@ -300,10 +300,12 @@ class ScreenDuckDB:
                       else "CAST(r.z_line AS VARCHAR) AS person")
         for n, col in enumerate(c for c in columns if c in dictionaries):
             fact = col if col in FACTS else None
-            # cell -> (value, error, plans, received): what the cell means, computed once per distinct cell
+            # cell -> (value, error, plans, received): what the cell means, computed once per distinct cell;
+            # a region's plans are each programme's rule plan, then each programme's amount plan
             meaning = {}
             for cell, (value, err) in dictionaries[col].items():
-                plans = [cp.plan_of(value) for cp in self.compiled] if fact == "region" and err is None else None
+                plans = ([cp.plan_of(value) for cp in self.compiled] + [cp.amount_plan_of(value) for cp in self.compiled]
+                         if fact == "region" and err is None else None)
                 received = [cp.program.id in value for cp in self.compiled] if col == "receiving" and not err else None
                 meaning[cell] = (value, err, plans, received)
             cell = f"r.{_quote(col)}"
@@ -319,33 +321,38 @@ class ScreenDuckDB:
                     expr["v"] = f"CAST({case(lambda m: m[0] if not m[1] else None)} AS {sql_type(fact)})"
                 for i in range(n_programs):
                     expr[f"plan{i}"] = case(lambda m: m[2][i] if m[2] else None, "-1")
+                    expr[f"aplan{i}"] = case(lambda m: m[2][n_programs + i] if m[2] else None, "-1")
                     expr[f"recv{i}"] = f"COALESCE({_in(cell, [c for c, m in meaning.items() if m[3] and m[3][i]])}, FALSE)"
             else:  # many (a national registry's regions): a join
                 name = f"d{n}"
                 cols = ["raw VARCHAR", "efield VARCHAR", "evalue VARCHAR", "emsg VARCHAR"]
                 cols += [f"v {sql_type(fact).replace('STRING', 'VARCHAR')}"] if fact else []
-                cols += [f"plan{i} INTEGER" for i in range(n_programs)] + [f"recv{i} BOOLEAN" for i in range(n_programs)]
+                cols += [f"plan{i} INTEGER" for i in range(n_programs)] + [f"aplan{i} INTEGER" for i in range(n_programs)]
+                cols += [f"recv{i} BOOLEAN" for i in range(n_programs)]
                 con.execute(f"CREATE TEMP TABLE {name} ({', '.join(cols)})")
                 con.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' * len(cols))})", [
                     [c, *(m[1] or (None, None, None)), *([m[0] if not m[1] else None] if fact else []),
-                     *(m[2] or [None] * n_programs), *(m[3] or [None] * n_programs)] for c, m in meaning.items()])
+                     *(m[2] or [None] * 2 * n_programs), *(m[3] or [None] * n_programs)] for c, m in meaning.items()])
                 joins.append(f"LEFT JOIN {name} ON {name}.raw = {cell}")
                 expr = {k: f"{name}.{k}" for k in ("efield", "evalue", "emsg", "v")}
                 expr["bad"] = f"({name}.emsg IS NOT NULL)"
                 for i in range(n_programs):
                     expr[f"plan{i}"] = f"COALESCE({name}.plan{i}, -1)"
+                    expr[f"aplan{i}"] = f"COALESCE({name}.aplan{i}, -1)"
                     expr[f"recv{i}"] = f"COALESCE({name}.recv{i}, FALSE)"
             errors.append((col, expr))
             if fact:
                 select.append(f"{expr['v']} AS {fact}")
             if fact == "region":
                 select += [f"{expr[f'plan{i}']} AS plan{i}" for i in range(n_programs)]
+                select += [f"{expr[f'aplan{i}']} AS aplan{i}" for i in range(n_programs)]
             if col == "receiving":
                 select += [f"{expr[f'recv{i}']} AS recv{i}" for i in range(n_programs)]
         present = set(columns)
         select += [f"CAST(NULL AS {sql_type(f)}) AS {f}" for f in FACTS if f not in present]
         if "region" not in present:
             select += [f"-1 AS plan{i}" for i in range(len(self.compiled))]
+            select += [f"-1 AS aplan{i}" for i in range(len(self.compiled))]
         if "receiving" not in present:
             select += [f"FALSE AS recv{i}" for i in range(len(self.compiled))]
         # the first bad cell in header order; receiving is checked after every other column, as parse_row does
@@ -367,7 +374,8 @@ class ScreenDuckDB:
         """The results of every programme, from the compiled SQL (the ordering patterns prepared first)."""
         parts = []
         for i, cp in enumerate(self.compiled):
-            prepare, results = cp.steps("(SELECT * FROM people WHERE z_err IS NULL)", f"plan{i}", f"recv{i}", f"z{i}")
+            prepare, results = cp.steps("(SELECT * FROM people WHERE z_err IS NULL)", f"plan{i}", f"recv{i}", f"z{i}",
+                                        f"aplan{i}")
             for statement in prepare:
                 _run(self.con, statement, f"patterns {cp.program.id}", self.progress)
             parts.append(results)
@@ -420,7 +428,7 @@ class ScreenPython:
 
         from rules.engine import evaluate_program
         from rules.facts import ProfileError
-        from rules.model import load_programs
+        from rules.model import Amount, load_programs
         from rules.sql import figures_of
 
         catalogue = set(load_programs())
@@ -453,8 +461,11 @@ class ScreenPython:
                             r = evaluate_program(program, profile, self.as_of)
                             outcome = outcomes.get(r.rule)
                             figures = figures_of(outcome.details, profile) if outcome and r.verdict != "need_info" else None
+                            amount = Amount.from_details(r.details) if r.verdict == "eligible" else None
+                            owed = (amount.yuan, amount.as_of.isoformat()) if amount and amount.yuan is not None \
+                                else (None, None)
                             results.writerow([line, person, r.program, r.verdict, json.dumps(r.missing),
-                                              r.rule, r.source_status, r.program in receiving, figures])
+                                              r.rule, r.source_status, r.program in receiving, figures, *owed])
                 except UnicodeDecodeError:
                     raise ScreenError(f"{self.registry} is not UTF-8 text; save the registry as CSV UTF-8") from None
             for name, path, cols in (("results", results_csv, RESULTS), ("errors", errors_csv, ERRORS)):
@@ -518,7 +529,7 @@ def _write_sqlite(con, results: str, out: Path, progress: bool) -> int:
     db = sqlite3.connect(out)
     db.execute("PRAGMA journal_mode = OFF")
     db.execute("PRAGMA synchronous = OFF")
-    types = {"STRING": "TEXT", "BOOLEAN": "INTEGER", "INTEGER": "INTEGER"}
+    types = {"STRING": "TEXT", "BOOLEAN": "INTEGER", "INTEGER": "INTEGER", "DOUBLE": "REAL"}
     from rules.sql import RULE_COLUMNS
 
     for name, cols in (("results", RESULTS), ("errors", ERRORS), ("rules", [(c, "STRING") for c in RULE_COLUMNS])):
