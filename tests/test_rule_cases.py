@@ -39,7 +39,7 @@ def check_keys(spec: dict, where: str) -> None:
 
 
 def _load():
-    for path in sorted(CASES.glob("*.yaml")):
+    for path in sorted(CASES.rglob("*.yaml")):
         spec = yaml.safe_load(path.read_text(encoding="utf-8"))
         check_keys(spec, path.name)
         for case in spec["cases"]:
