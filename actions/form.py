@@ -40,7 +40,7 @@ READ_IN_PART = "您的消息很长，我只读了前{limit}个字。后面的情
 # Intents that are questions of their own: a message of one of these that answers nothing is left to
 # the dialogue's rules (answered, then the question again), and is not counted as a missed answer.
 SIDE_QUESTIONS = {"why", "review", "help", "goodbye", "forget", "greet", "thank", "ask_amount", "ask_apply",
-                  "restart"}
+                  "restart", "ask_info", "ask_refused", "ask_stopped", "what_if", "ask_summary", "ask_privacy"}
 SIDE_QUESTION_MIN_CONFIDENCE = 0.5
 
 

@@ -1,4 +1,5 @@
-"""Verdicts, 为什么/详细, 我说了什么, and the side questions 多少钱 and 去哪里办.
+"""Verdicts, 为什么/详细, 我说了什么, and the side question 多少钱 (the questions around the verdict, 怎么申请
+among them, are in actions/questions.py).
 
 Every text goes out through `say`: plain text (bot.conversation.text.plain), cut at sentence ends into messages of
 at most 500 characters (bot.conversation.text.split_message), because people listen to these with screen readers.
@@ -179,30 +180,4 @@ class ActionAnswerAmount(Action):
                 lines.append("收录的规定里没有您那里这一项的金额，或者金额要看残疾等级等情况。"
                              "可以先告诉我残疾等级，也可以问户籍所在地的县级残联或民政部门。")
         say(dispatcher, "\n".join(lines))
-        return events
-
-
-class ActionAnswerApply(Action):
-    """怎么申请, 去哪里办, 要带什么: how to apply for the programmes asked about (or those that apply),
-    as the rule that answers for the person's place says (a result's `apply`), else the programme's."""
-
-    def name(self) -> Text:
-        return "action_answer_apply"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[EventType]:
-        from rules.model import load_programs
-
-        profile, events = checked_profile(tracker, dispatcher)
-        named = asked_programs(tracker) or scope(tracker)
-        results = [r.to_json() for r in evaluate(profile, named).results]
-        if not named:  # after a verdict: those that apply; else every programme
-            results = [r for r in results if r["verdict"] in ("eligible", "refer")] or results
-        programs = load_programs()
-        ways: dict[str, list[str]] = {}
-        for r in results:
-            way = (r.get("details") or {}).get("apply") or programs[r["program"]].apply
-            if way:
-                ways.setdefault(way, []).append(programs[r["program"]].short_title)
-        say(dispatcher, "\n".join(f"{'、'.join(names)}：{way}" for way, names in ways.items()))
         return events

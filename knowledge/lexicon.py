@@ -29,6 +29,8 @@ LEXICON_FILE = Path(__file__).with_name("lexicon.yaml")
 PROGRAMS = "programs"
 SUBJECT = "subject"
 REPLY_KINDS = ("affirm", "deny", "dont_know", "unsure", "hedge")
+# Commands that change or delete what is stored: acted on only when they are the whole message
+COMMANDS = ("restart", "forget")
 _COMBINE = "+"  # "living_subsidy+care_subsidy": both programmes
 _IDENT = re.compile(r"[a-z][a-z0-9_]*\Z")
 _WORD = re.compile(r"[\w·]+\Z")  # a term jieba can keep as one token: no spaces or punctuation
@@ -53,7 +55,7 @@ class Lexicon:
         self._adult: set[str] = set()
         if not isinstance(data, Mapping):
             raise ValueError(f"{source}: expected a mapping of kinds")
-        unknown = set(data) - {PROGRAMS, SUBJECT, "replies"}
+        unknown = set(data) - {PROGRAMS, SUBJECT, "replies", "commands"}
         if unknown:
             raise self._error(", ".join(sorted(map(str, unknown))),
                               f"unknown kind; known: {PROGRAMS}, {SUBJECT}, replies (each fact's words are "
@@ -64,6 +66,7 @@ class Lexicon:
             if kind in data:
                 self._load_kind(kind, data[kind])
         self._replies = self._load_replies(data.get("replies") or {})
+        self._commands = self._load_commands(data.get("commands") or {})
         self.kinds: tuple[str, ...] = tuple(dict.fromkeys(k for k, _ in self._terms))
 
     # loading and validation
@@ -122,6 +125,22 @@ class Lexicon:
                     raise self._error(f"replies.{kind}", f"{w!r} is also under replies.{seen[w]}")
             out[kind] = tuple(words)
         return out
+
+    def _load_commands(self, raw: Any) -> dict[str, tuple[str, ...]]:
+        if not isinstance(raw, Mapping) or set(raw) - set(COMMANDS):
+            raise self._error("commands", f"expected lists under {', '.join(COMMANDS)}")
+        for kind, words in raw.items():
+            for w in words:
+                self._check_word(w, f"commands.{kind}")
+        return {kind: tuple(raw.get(kind) or ()) for kind in COMMANDS}
+
+    def command(self, kind: str, text: str) -> bool:
+        """Whether `text` is, as a whole, the command `kind` ("重新开始吧", never "从哪个月开始发钱"): one of
+        its words, with nothing around it but politeness, particles and punctuation."""
+        clean = normalise(text or "").replace(" ", "")
+        clean = re.sub(r"^(?:请|麻烦|我要|我想|帮我|能不能|可以)+", "", clean)
+        clean = re.sub(r"(?:吧|了|啊|呀|吗|呢|谢谢|，|。|！|？|,|\.|!|\?)+$", "", clean)
+        return clean in self._commands.get(kind, ())
 
     def _check_word(self, t: Any, where: str) -> None:
         if not isinstance(t, str) or not t.strip():

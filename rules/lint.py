@@ -54,6 +54,9 @@ def check_cite(cite: Cite, where: str) -> Problem | None:
 def _all_cites(program: Program):
     for cite in program.apply_cites:
         yield cite, f"{program.path.name} apply"
+    for step in program.procedure:
+        for cite in step.cites:
+            yield cite, step.where
     for layer in program.layers:
         outcomes = [r.outcome for r in layer.requires] + [c.outcome for c in layer.unless + layer.cases]
         if layer.otherwise:

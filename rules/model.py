@@ -333,6 +333,24 @@ class Amount:
                    as_of if stated else None)
 
 
+# What a 办事清单 line can be about: where to apply, what to bring, who may apply on the person's
+# behalf, what the office checks itself, how long it takes, from when it is paid, applying away from the
+# 户籍, the yearly review, and what to do if it is refused or stopped.
+TOPICS = ("where", "bring", "on_behalf", "office_checks", "how_long", "payment", "elsewhere", "review",
+          "refused")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a programme's 办事清单: our plain sentence, with the words of the text that says it, or
+    (`unstated`) the honest sentence that no text in reach says it and who to ask."""
+    topic: str
+    text: str
+    cites: tuple[Cite, ...]
+    unstated: bool = False
+    where: str = ""
+
+
 @dataclass(frozen=True)
 class Program:
     id: str
@@ -347,10 +365,12 @@ class Program:
     ask_when: Condition | None = None
     short_title: str = ""  # for the one-line summary ("护理补贴"); the title when not given
     parameters: tuple = ()  # the parameter files its amounts come from (rules.parameters.Parameter)
+    procedure: tuple[Step, ...] = ()  # the 办事清单: where, what to bring, how long, if refused
 
 
 KEYS = {
-    "program": {"program", "title", "short_title", "ask_when", "apply", "apply_cite", "layers"},
+    "program": {"program", "title", "short_title", "ask_when", "apply", "apply_cite", "layers", "procedure"},
+    "step": {"topic", "text", "cite", "unstated"},
     "layer": {"place", "doc", "valid_from", "valid_to", "requires", "unless", "cases", "otherwise", "notes",
               "apply", "apply_cite"},
     "requires": {"if", "else", "cite"},
@@ -483,7 +503,25 @@ def load_program(path: Path, documents: dict | None = None, places: Path | None 
                    _cites(raw.get("apply_cite"), f"{path.name} apply"), tuple(layers), path,
                    tuple(e for p in params for e in p.entries),
                    parse_condition(raw["ask_when"], f"{path.name} ask_when") if raw.get("ask_when") else None,
-                   str(raw.get("short_title") or raw.get("title", pid)), params)
+                   str(raw.get("short_title") or raw.get("title", pid)), params,
+                   tuple(_step(s, f"{path.name} procedure {i + 1}") for i, s in enumerate(raw.get("procedure") or [])))
+
+
+def _step(raw: Any, where: str) -> Step:
+    _keys(raw, "step", where)
+    if raw.get("topic") not in TOPICS:
+        raise RuleError(f"{where}: topic must be one of {', '.join(TOPICS)}, got {raw.get('topic')!r}")
+    text = str(raw.get("text") or "").strip()
+    if not text:
+        raise RuleError(f"{where}: a step says what to do in plain Chinese ('text')")
+    cites = _cites(raw.get("cite"), where)
+    unstated = bool(raw.get("unstated"))
+    if bool(cites) == unstated:
+        raise RuleError(f"{where}: a step either cites the text that says it, or is `unstated: true` "
+                        f"(no text in reach says it) and then cites nothing")
+    if unstated and "没有写" not in text:
+        raise RuleError(f"{where}: an unstated step says so in its text (…没有写…) and who to ask")
+    return Step(str(raw["topic"]), text, cites, unstated, where)
 
 
 def _case(raw: dict, where: str) -> Case:

@@ -172,6 +172,83 @@ def test_a_caseworkers_shorthand_line_is_answered_at_once(bot):
                                  "disability_grade": 2, "needs_long_term_care": True}
 
 
+# --- after the verdict (issue 17) ---------------------------------------------------------------------------
+
+CARE_TAIYUAN = "我爸肢体一级，在太原，有证，瘫在床上，家里吃低保，能领护理补贴吗"
+
+
+def _cited(text: str) -> bool:
+    """A line that says where it comes from: a document, its section and its own words."""
+    return "依据：" in text and "原文：“" in text or "记录的内容是" in text
+
+
+def test_after_the_verdict_a_question_about_payment_is_answered_and_nothing_is_cleared(bot):
+    bot.answer("after-pay", CARE_TAIYUAN, {})
+    replies = bot.say("从哪个月开始发钱", "after-pay")  # its 开始 is no 重新开始
+    assert "按月发" in replies.text and "没有写" in replies.text and _cited(replies.text)
+    review = bot.say("我说了什么", "after-pay")
+    assert "残疾等级为一级" in review.text  # the facts are still there
+
+
+def test_how_to_apply_says_where_and_what_to_bring_each_with_its_source(bot):
+    bot.answer("after-apply", CARE_TAIYUAN, {})
+    replies = bot.say("怎么申请，要带什么", "after-apply")
+    assert "街道办事处或乡镇政府" in replies.text and "第二代残疾人证" in replies.text
+    assert replies.text.count("依据：") >= 2
+    lines = bot.say("多久能批下来", "after-apply").text
+    assert "没有写" in lines and "12345" in lines  # no time limit in reach: said so, and who can tell
+
+
+def test_if_refused_the_rights_the_law_gives_for_dibao_are_quoted(bot):
+    bot.answer("refused", "我儿子肢体二级，有证，家里是低保边缘，在太原，能单独吃低保吗", {"age": "三十"})
+    replies = bot.say("要是不给批怎么办", "refused")
+    assert "书面" in replies.text and "行政复议" in replies.text
+    assert "第四十五条" in replies.text and "第七十六条" in replies.text
+
+
+def test_how_to_get_a_certificate_is_not_answered_with_how_to_apply_for_a_subsidy(bot):
+    replies = bot.say("残疾证怎么办理？要带什么", "certificate")
+    assert "县级残联" in replies.text and "评定" in replies.text and _cited(replies.text)
+    assert "两项补贴" not in replies.text
+
+
+def test_a_question_no_clause_answers_gets_an_honest_i_dont_know_and_who_can_tell(bot):
+    replies = bot.say("你们残联的电话是多少", "unknown-q")
+    assert "没有找到答案" in replies.text and "12345" in replies.text
+    assert not any(ch.isdigit() for ch in replies.text.replace("12345", ""))  # no invented number
+
+
+def test_what_if_says_the_difference_in_one_short_message_and_keeps_the_facts(bot):
+    bot.answer("what-if", "我爸肢体三级，在太原，有证，瘫在床上，能领护理补贴吗", {})
+    replies = bot.say("要是评上二级呢", "what-if")
+    assert len(replies.texts) == 1 and len(replies.texts[0]) <= 150
+    assert replies.texts[0].startswith("如果残疾等级为二级：护理补贴从") and "按规定能领" in replies.texts[0]
+    assert "您说过的情况没有改" in replies.texts[0]
+    assert "残疾等级为三级" in bot.say("我说了什么", "what-if").text
+
+
+def test_a_summary_to_pass_on_fits_a_wechat_message_and_names_nobody(bot):
+    bot.answer("summary", CARE_TAIYUAN, {})
+    replies = bot.say("把结果发给我儿子", "summary")
+    summary = replies.texts[-1]
+    assert len(summary.encode("utf-8")) <= 2048 and len(summary) <= 500
+    assert "护理补贴：按规定能领（每月122元）" in summary and "山西省太原市" in summary
+    assert "summary" not in summary and not __import__("re").search(r"\d{5,}", summary)  # no id, no number
+
+
+def test_a_benefit_that_stopped_is_answered_with_what_decides_it_then_the_check(bot):
+    replies = bot.say("每月那一百块咋就不发了？", "stopped")
+    assert "补贴停发" in replies.text and "低保家庭中的残疾人" in replies.text and _cited(replies.text)
+    assert replies.asks  # the check of today's situation follows
+
+
+def test_a_question_about_privacy_deletes_nothing(bot):
+    bot.answer("privacy", CARE_TAIYUAN, {})
+    replies = bot.say("你们会保存我的信息吗", "privacy")
+    assert "删除我的信息" in replies.text
+    assert "残疾等级为一级" in bot.say("我说了什么", "privacy").text
+
+
 def test_dont_know_is_never_a_no_and_the_verdict_says_who_can_tell(bot):
     replies = bot.say("我在太原，能领生活补贴吗", "unsure")
     assert replies.asks == ["has_certificate"]

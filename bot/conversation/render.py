@@ -20,6 +20,7 @@ LIMIT = 500
 SUMMARY_LIMIT = 150
 DETAILS = "详细"
 APPLY = "怎么申请"
+REFUSED = "不给批怎么办"
 # What a person wants to hear first: what they can get, then what the office decides, then what
 # still needs asking, then the rest.
 VERDICT_ORDER = {"eligible": 0, "refer": 1, "need_info": 2, "ineligible": 3}
@@ -184,7 +185,7 @@ def render_answer(results: list[dict], profile: dict | None = None, unsure: list
         tail.append("没有问：" + "、".join(_title(r["program"]) for r in skipped)
                     + "，和您说的情况关系不大。想了解，直接说它的名字。")
     if later:
-        tail.append(f"想知道原因，请说：{DETAILS}。")
+        tail.append(f"想知道原因，请说：{DETAILS}。对结论有疑问，请说：{REFUSED}。")
     if any(r["verdict"] in ("eligible", "refer") for r in ordered) and not details_of_all:
         tail.append(f"想知道去哪里申请、要带什么，请说：{APPLY}。")
     still = [f for f in unsure if any(f in r.get("missing", []) for r in results if r["verdict"] == "need_info")]
@@ -224,3 +225,110 @@ def said_back(profile: dict, facts: list[str]) -> tuple[str, dict]:
         else:
             parts.append(FACTS[fact].describe(value))
     return (SAID_BACK.format(facts="，".join(parts)), values) if parts else ("", {})
+
+
+# --- around the verdict: the 办事清单, questions the clauses answer, what if, a summary to pass on ----------
+
+DEFAULT_STEPS = ("where", "bring", "on_behalf", "elsewhere", "how_long", "payment")
+DONT_KNOW_ANSWER = ("这个问题，收录的文件里没有找到答案，我不能乱说。我能判断五项残疾人福利能不能领，也能说怎么申请、"
+                    "要带什么、被拒了怎么办。其他问题，可以问户籍所在地的县级残联或乡镇人民政府、街道办事处，"
+                    "也可以打12345政务服务便民热线。")
+CITE_LINE = "依据：{title}，{section}，原文：“{quote}”。"
+
+
+def cite_line(doc: str, section: str, quote: str) -> str:
+    """The document, its section and its own words, as a verdict's source is said (a record: said to be one)."""
+    from knowledge.sources import load_documents
+
+    d = load_documents()[doc]
+    if d.kind == "record":
+        return f"依据：{d.citation()}，{section}，记录的内容是：{quote.rstrip('。')}。"
+    return CITE_LINE.format(title=d.citation(), section=section, quote=quote)
+
+
+def steps_text(program, topics=DEFAULT_STEPS) -> str:
+    """The lines of a programme's 办事清单 for the topics asked, each with its source, or "" if none."""
+    lines = []
+    for step in (s for t in topics for s in program.procedure if s.topic == t):
+        lines.append(step.text)
+        lines += [cite_line(c.doc, c.section, c.quote) for c in step.cites]
+    return (program.title + "：\n" + "\n".join(lines)) if lines else ""
+
+
+def topic_answer(answer) -> str:
+    """A question the knowledge base answers (knowledge/questions.yaml): its sentence, then its clauses."""
+    return "\n".join([answer.say, *(cite_line(*c) for c in answer.cites)])
+
+
+def clause_answer(clause) -> str:
+    """The closest clause to a question no topic answers, quoted as it stands, said to be the closest."""
+    from knowledge.sources import load_documents
+
+    d = load_documents()[clause.doc]
+    return (f"收录的文件里，和您问的最接近的是{d.citation()}，{clause.section}：“{clause.text}”"
+            f"具体怎么办，以当地经办部门的答复为准。")
+
+
+def what_if(change: dict, before: list[dict], after: list[dict]) -> str:
+    """The difference a changed fact would make, in one short message; nothing stored is changed."""
+    said = "，".join(FACTS[f].describe(v) for f, v in change.items())
+    was = {r["program"]: r for r in before}
+    moved = [r for r in after if r["verdict"] != was.get(r["program"], {}).get("verdict")
+             or _amount(r) != _amount(was.get(r["program"], {}))]
+    words = {"eligible": "按规定能领", "ineligible": "不符合", "refer": "要问当地", "need_info": "还要知道更多情况"}
+    if not moved:
+        return f"如果{said}：结论都不变。这只是假设，您说过的情况没有改。"
+    parts = [f"{_short(r['program'])}从{words[was[r['program']]['verdict']] if r['program'] in was else '没有结论'}"
+             f"变为{words[r['verdict']]}{_amount(r)}" for r in moved]
+    return f"如果{said}：" + "；".join(parts) + "。其他不变。这只是假设，您说过的情况没有改。"
+
+
+SUMMARY_LIMIT_BYTES = 2048
+
+
+def shareable(profile: dict, results: list[dict], as_of) -> str:
+    """One plain-text message to forward (to a son, to the village cadre): the facts, each verdict with
+    its amount and its document, and who decides; no name, no number that identifies anyone. It fits
+    one message (LIMIT characters, well under WeChat's 2,048 bytes)."""
+    from bot.conversation.text import split_message
+    from knowledge.sources import load_documents
+
+    documents = load_documents()
+    facts = "，".join(FACTS[f].describe(v) for f, v in profile.items())
+    head = f"残疾人福利查询结果（{zh_date(as_of)}，按收录的政策文件判断，最后以经办部门审核为准）。情况：{facts}。"
+    words = {"eligible": "按规定能领", "ineligible": "不符合", "refer": "要问当地", "need_info": "还要补充情况"}
+    lines = []
+    for r in sorted(results, key=lambda r: VERDICT_ORDER[r["verdict"]]):
+        docs = list(dict.fromkeys(s["doc"] for s in r.get("sources", [])))[:1]
+        basis = f"，依据{documents[docs[0]].citation()}" if docs else ""
+        lines.append(f"{_short(r['program'])}：{words[r['verdict']]}{_amount(r)}{basis}。")
+    text = head + "".join(lines)
+    while len(text) > LIMIT or len(text.encode("utf-8")) > SUMMARY_LIMIT_BYTES:
+        lines = [line.split("，依据")[0] + "。" if "，依据" in line else line for line in lines]
+        shorter = head + "".join(lines)
+        if shorter == text:
+            text = split_message(text, LIMIT)[0]
+            break
+        text = shorter
+    return text
+
+
+STOPPED_HEAD = "补贴停发，通常是因为发放的条件有了变化，比如家里不再是低保家庭、残疾人证到期没有换、等级重新评定了，或者户口迁走了。"
+
+
+def stopped(programs) -> str:
+    """A benefit that stopped: what decides each programme (its national rule's own reason and words),
+    what the office must do and what the person can do, then that the check of today's situation
+    follows."""
+    lines = [STOPPED_HEAD]
+    for program in programs:
+        national = next((lr for lr in program.layers if lr.place == "000000" and lr.cases), None)
+        case = next((c for c in (national.cases if national else ()) if c.outcome.verdict == "eligible"), None)
+        if case is not None:
+            c = case.outcome.cites[0]
+            lines += [f"{program.title}：{case.outcome.reason}", cite_line(c.doc, c.section, c.quote)]
+        for step in (s for s in program.procedure if s.topic == "refused"):
+            lines.append(step.text)
+            lines += [cite_line(c.doc, c.section, c.quote) for c in step.cites]
+    lines.append("我帮您对照现在的情况看看还符不符合，请回答下面的问题。")
+    return "\n".join(dict.fromkeys(lines))

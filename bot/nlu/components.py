@@ -15,10 +15,11 @@
   answers a message without a letter, digit or character (empty, whitespace, emoji or punctuation
   only) with no intent at confidence 0, so that FallbackClassifier turns it into nlu_fallback
   instead of the graph failing on a message without features.
-- FactsOverIntent, last (after FallbackClassifier): a small-talk, yes/no, out-of-scope or fallback
+- IntentChecks, last (after FallbackClassifier): a small-talk, yes/no, out-of-scope or fallback
   intent on a message that carries a fact, a place or a number ("77了", "谢谢，他八十了", "我记岔了，
   是三级的") becomes inform or ask_eligibility: no message that says something about the person is
-  out of scope.
+  out of scope; and restart or forget count only as the whole message ("从哪个月开始发钱" is not a
+  restart; "你们会保存我的信息吗" asks about privacy, it deletes nothing).
 
 None is trained: their knowledge is the lexicon, the gazetteer and the rules of bot/nlu.
 """
@@ -48,7 +49,7 @@ from .normalise import CLIPPED_AT, MAX_CHARS, clip, normalise_text
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["TextNormaliser", "LexiconEntityExtractor", "LexiconFeaturizer", "IntentClassifier", "FactsOverIntent"]
+__all__ = ["TextNormaliser", "LexiconEntityExtractor", "LexiconFeaturizer", "IntentClassifier", "IntentChecks"]
 
 _FOUND = "zhucan_found_entities"  # the extractor's result, for the featurizer (not in the output)
 
@@ -229,20 +230,34 @@ class IntentClassifier(LogisticRegressionClassifier):
 # finds unlike anything it knows is still a story).
 NEVER_WITH_FACTS = ("goodbye", "thank", "greet", "help", "review", "out_of_scope", "nlu_fallback", "affirm",
                     "deny", "dont_know")
+# Intents that change or delete what is stored: only a message that is the command as a whole
+# (knowledge/lexicon.yaml `commands`) is one; "从哪个月开始发钱" is a question, "你们会保存我的信息吗" asks
+# about privacy.
+COMMANDS = ("restart", "forget")
+PRIVACY = "ask_privacy"
 _SAYS_SOMETHING = set(_FACTS) | set(EXTRA_TYPES)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class FactsOverIntent(_Stateless, GraphComponent):
-    """Last in the pipeline, after FallbackClassifier: a message whose intent is one of NEVER_WITH_FACTS
+class IntentChecks(_Stateless, GraphComponent):
+    """Last in the pipeline, after FallbackClassifier. A message whose intent is one of NEVER_WITH_FACTS
     but which states a fact, a place or a number is inform (or ask_eligibility, whichever the classifier
-    ranked higher), whatever its confidence. No message that says something about the person is out of
-    scope."""
+    ranked higher), whatever its confidence: no message that says something about the person is out of
+    scope. A restart or forget that is not the whole message is not one: it becomes the next intent the
+    classifier ranked (a forget, a question about privacy), so nothing is cleared by a word in passing."""
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             facts_decide(message)
+            commands_whole(message)
         return messages
+
+
+def _set_intent(message: Message, name: str, confidence: float) -> None:
+    ranking = message.get("intent_ranking") or []
+    ranking = [{"name": name, "confidence": confidence}] + [r for r in ranking if r.get("name") != name]
+    message.set("intent", {"name": name, "confidence": confidence}, add_to_output=True)
+    message.set("intent_ranking", ranking, add_to_output=True)
 
 
 def facts_decide(message: Message) -> None:
@@ -256,6 +271,21 @@ def facts_decide(message: Message) -> None:
     name = min(("inform", "ask_eligibility"), key=lambda n: order.index(n) if n in order else len(order))
     confidence = max(intent.get("confidence", 0.0), next((r.get("confidence", 0.0) for r in ranking
                                                          if r.get("name") == name), 0.0))
-    ranking = [{"name": name, "confidence": confidence}] + [r for r in ranking if r.get("name") != name]
-    message.set("intent", {"name": name, "confidence": confidence}, add_to_output=True)
-    message.set("intent_ranking", ranking, add_to_output=True)
+    _set_intent(message, name, confidence)
+
+
+def commands_whole(message: Message) -> None:
+    from knowledge.lexicon import lexicon
+
+    intent = message.get("intent") or {}
+    name = intent.get("name")
+    if name not in COMMANDS or lexicon().command(name, message.get(TEXT) or ""):
+        return
+    if name == "forget":
+        _set_intent(message, PRIVACY, intent.get("confidence", 0.0))
+        return
+    ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") not in COMMANDS]
+    if ranking:
+        _set_intent(message, ranking[0]["name"], ranking[0].get("confidence", 0.0))
+    else:
+        _set_intent(message, "nlu_fallback", 0.0)

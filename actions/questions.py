@@ -1,0 +1,153 @@
+"""What a family asks around the verdict (issue 17): how to apply, what to bring, how long, from when it is
+paid, what if it is refused or stopped; what a word means; what if a fact changed; a summary to pass on.
+
+Every answer comes from the rule base or the knowledge base, never from the action: a programme's 办事清单
+(rules/programs/<programme>.yaml `procedure`), the questions the clauses answer (knowledge/questions.yaml),
+or the closest clause of knowledge/sources when it is close enough; otherwise an honest "I don't know"
+and who can tell. The words are made in bot/conversation/render.py.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.conversation.render import DEFAULT_STEPS
+
+from .profile import (LAST_RESULTS_SLOT, PROGRAMS_SLOT, asked_programs, checked_profile, evaluate,
+                      programme_ids, scope)
+from .verdicts import say
+
+# How close (TF-IDF cosine, 0-1) the nearest clause must be for it to be quoted as the answer.
+CLAUSE_CLOSE_ENOUGH = 0.45
+
+
+def _text(tracker: Tracker) -> str:
+    text = (tracker.latest_message or {}).get("text") or ""
+    return "" if text.startswith("/") else text
+
+
+def _programs_asked(tracker: Tracker, refused: bool = False) -> list[str]:
+    """The programmes a question is about: named in it, else asked about, else those the last answer
+    granted (or, for a refusal, turned down), else all."""
+    named = asked_programs(tracker) or scope(tracker)
+    if named:
+        return named
+    last = tracker.get_slot(LAST_RESULTS_SLOT) or []
+    wanted = ("ineligible", "refer") if refused else ("eligible", "refer")
+    return [r["program"] for r in last if r.get("verdict") in wanted] or programme_ids()
+
+
+class ActionAnswerQuestion(Action):
+    """A question around the verdict: the 办事清单 lines it asks for, a topic the clauses answer, the
+    closest clause, or "I don't know" and who can tell."""
+
+    default_steps: tuple = ()
+
+    def name(self) -> Text:
+        return "action_answer_question"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        from bot.conversation.render import (DONT_KNOW_ANSWER, clause_answer, steps_text, topic_answer)
+        from knowledge.questions import about, closest_clauses, questions
+        from rules.model import load_programs
+
+        text = _text(tracker)
+        asked = about(text)
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        steps = asked.steps or (("refused",) if intent == "ask_refused" else self.default_steps)
+        said = []
+        if asked.answer:  # "残疾证怎么办理，要带什么": the certificate's answer, not the subsidies' 办事清单
+            said.append(topic_answer(questions().answers[asked.answer]))
+        if steps and (not asked.answer or asked_programs(tracker)):
+            programs = load_programs()
+            for pid in _programs_asked(tracker, refused="refused" in steps):
+                part = steps_text(programs[pid], steps)
+                if part:
+                    said.append(part)
+        if not said:
+            close = closest_clauses(text, limit=1)
+            if close and close[0][0] >= CLAUSE_CLOSE_ENOUGH:
+                said.append(clause_answer(close[0][1]))
+            else:
+                said.append(DONT_KNOW_ANSWER)
+        for part in said:
+            say(dispatcher, part)
+        return []
+
+
+class ActionAnswerApply(ActionAnswerQuestion):
+    """怎么申请, 去哪里办, 要带什么: the 办事清单 of the programmes asked about (or those that apply)."""
+
+    default_steps = DEFAULT_STEPS
+
+    def name(self) -> Text:
+        return "action_answer_apply"
+
+
+class ActionAnswerStopped(Action):
+    """"每月那一百块咋就不发了": a question about eligibility. What decides each programme (its national
+    rule's own reason and words), that a change in these can stop it, what the office must do and what the
+    person can do, then the check of today's situation (the form asks what it needs)."""
+
+    def name(self) -> Text:
+        return "action_answer_stopped"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        from bot.conversation.render import stopped
+        from rules.model import load_programs
+
+        named = asked_programs(tracker) or ["living_subsidy", "care_subsidy"]
+        programs = load_programs()
+        say(dispatcher, stopped([programs[p] for p in named]))
+        return [SlotSet(PROGRAMS_SLOT, named)]
+
+
+class ActionWhatIf(Action):
+    """"要是评上二级呢": the verdicts again with the changed facts, the difference in one short message;
+    what is stored stays as it was."""
+
+    def name(self) -> Text:
+        return "action_what_if"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        from bot.conversation.render import what_if
+        from bot.nlu.understand import supposed
+
+        profile, events = checked_profile(tracker, dispatcher)
+        change = supposed(_text(tracker), profile)
+        if not change:
+            say(dispatcher, "您想假设哪一项变了？可以这样问：要是评上二级呢？要是找到工作，低保会怎样？")
+            return events
+        named = asked_programs(tracker) or scope(tracker)
+        before = [r.to_json() for r in evaluate(profile, named).results]
+        after = [r.to_json() for r in evaluate({**profile, **change}, named).results]
+        say(dispatcher, what_if(change, before, after))
+        return events
+
+
+class ActionSummary(Action):
+    """"把结果发给我儿子": the facts and the last verdicts in one plain message that can be forwarded."""
+
+    def name(self) -> Text:
+        return "action_summary"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        from bot.conversation.render import shareable
+
+        profile, events = checked_profile(tracker, dispatcher)
+        results = tracker.get_slot(LAST_RESULTS_SLOT) or []
+        if not results:
+            say(dispatcher, "还没有结论可以转发。请先说说情况，或者问：我能领什么补贴。")
+            return events
+        dispatcher.utter_message(text="下面这一条可以直接转发，里面没有姓名和证件号。")
+        dispatcher.utter_message(text=shareable(profile, results, date.today()))
+        return events

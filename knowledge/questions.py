@@ -1,0 +1,100 @@
+"""Questions people ask around a verdict (knowledge/questions.yaml), and the clauses that answer them.
+
+    about("残疾证怎么办要带啥") -> Asked(answer="certificate_how", steps=("bring",))
+    about("从哪个月开始发钱")     -> Asked(answer=None, steps=("payment",))
+    about("今天几号")              -> Asked(answer=None, steps=())
+
+`steps` are the lines of a programme's 办事清单 the question asks for (rules/model.py TOPICS); `answer`
+is a topic of the file whose answer is its own sentence and the clause it quotes. `closest_clauses` is
+the last resort: the clauses of knowledge/sources whose words are closest to the question's, with how
+close, so that the front end can quote one when it is close enough and otherwise say that it does not
+know. Nothing here invents an answer: every sentence said comes from this file or a clause.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .textnorm import normalise
+from .yamlfile import load_text
+
+QUESTIONS_FILE = Path(__file__).with_name("questions.yaml")
+
+
+@dataclass(frozen=True)
+class Answer:
+    topic: str
+    ask: tuple[str, ...]
+    say: str
+    cites: tuple[tuple[str, str, str], ...]  # (doc, section, quote)
+
+
+@dataclass(frozen=True)
+class Asked:
+    answer: str | None = None
+    steps: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.answer or self.steps)
+
+
+@dataclass(frozen=True)
+class Questions:
+    steps: dict = field(default_factory=dict)  # topic -> words
+    answers: dict = field(default_factory=dict)  # topic -> Answer
+
+
+@lru_cache(maxsize=1)
+def questions(path: Path = QUESTIONS_FILE) -> Questions:
+    raw = load_text(path.read_text(encoding="utf-8"))
+    if set(raw) != {"steps", "answers"}:
+        raise ValueError(f"{path.name}: needs exactly 'steps' and 'answers'")
+    steps = {str(k): tuple(normalise(str(w)) for w in v) for k, v in raw["steps"].items()}
+    answers = {}
+    for topic, a in raw["answers"].items():
+        if set(a) != {"ask", "say", "cite"} or not a["cite"]:
+            raise ValueError(f"{path.name}: answer {topic} needs ask, say and cite (and nothing else)")
+        answers[str(topic)] = Answer(str(topic), tuple(normalise(str(w)) for w in a["ask"]), str(a["say"]).strip(),
+                                     tuple((str(c["doc"]), str(c["section"]), str(c["quote"])) for c in a["cite"]))
+    return Questions(steps, answers)
+
+
+def about(text: str) -> Asked:
+    """What a question asks for: a topic of the answers (its longest matching words win) and the
+    办事清单 lines."""
+    norm = normalise(text or "")
+    q = questions()
+    best, length = None, 0
+    for topic, a in q.answers.items():
+        for w in a.ask:
+            if w in norm and len(w) > length:
+                best, length = topic, len(w)
+    steps = tuple(t for t, words in q.steps.items() if any(w in norm for w in words))
+    return Asked(best, steps)
+
+
+@lru_cache(maxsize=1)
+def _index():
+    """A TF-IDF index over every clause of knowledge/sources, words segmented by the project's jieba."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from .segment import cut
+    from .sources import load_clauses
+
+    clauses = [c for c in load_clauses() if len(c.text) >= 12]
+    vectorizer = TfidfVectorizer(tokenizer=lambda t: [w for w in cut(t) if w.strip()], lowercase=False,
+                                 token_pattern=None, sublinear_tf=True)
+    matrix = vectorizer.fit_transform([c.text for c in clauses])
+    return clauses, vectorizer, matrix
+
+
+def closest_clauses(text: str, limit: int = 3) -> list[tuple[float, object]]:
+    """(similarity 0-1, clause) of the clauses closest to `text`, best first."""
+    clauses, vectorizer, matrix = _index()
+    query = vectorizer.transform([normalise(text or "")])
+    if query.nnz == 0:
+        return []
+    scores = (matrix @ query.T).toarray().ravel()
+    order = scores.argsort()[::-1][:limit]
+    return [(float(scores[i]), clauses[i]) for i in order if scores[i] > 0]
