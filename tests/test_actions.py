@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.form import ASK_ACTIONS, CERTIFICATE_ASSUMED, ValidateProfileForm
 from actions.profile import BadValue, canonical, profile_from_slots, valid_programs
-from actions.verdicts import ActionAnswerAmount, ActionAnswerApply, ActionExplain, ActionGiveVerdicts, ActionReview
+from actions.verdicts import ActionAnswerAmount, ActionExplain, ActionGiveVerdicts, ActionReview
 from bot.nlu.extract import extract
 from bot.conversation.questions import question
 from bot.conversation.text import plain
