@@ -5,7 +5,8 @@ validate_profile_form passes the message to bot.conversation.questions.reply (th
 ask`, see its docstring): an answer sets the fact, words close to an option are asked back ("您说的是
 肢体残疾吗？"), 不知道 skips the fact, a reply that cannot be read gets the question again once, short and
 numbered, and is then skipped as unknown; no question comes more than twice in a row. Slots filled by
-Rasa's entity mappings this turn are only candidates: what the reply means in context decides. A side
+No entity mapping sets a fact's slot: what the reply means in context decides, and only this validation
+sets them. A side
 question that answers nothing (为什么, 帮助, 多少钱…) is left to the dialogue's rules (the form rejects the
 turn), which answer it and come back to the question.
 
@@ -63,27 +64,19 @@ def _last_user(tracker: Tracker) -> int:
     return len(tracker.events)
 
 
-def slots_before_this_turn(tracker: Tracker) -> dict:
-    """Every slot as it was before the latest user message: the slots now, with those that Rasa's
-    entity mappings set in this turn put back to their value before it."""
-    last = _last_user(tracker)
-    before = dict(tracker.slots)
-    for name in tracker.slots_to_validate():
-        value = None
-        for event in tracker.events[:last]:
-            if event.get("event") == "slot" and event.get("name") == name:
-                value = event.get("value")
-            elif event.get("event") in ("restart", "reset_slots"):
-                value = None
-        before[name] = value
-    return before
+def forced_facts(tracker: Tracker) -> dict:
+    """The facts of a message forced with Rasa's /inform{...} syntax (no words to read): its entities,
+    checked like any other value."""
+    message = tracker.latest_message or {}
+    return {e["entity"]: e.get("value") for e in message.get("entities") or []
+            if isinstance(e, dict) and e.get("entity") in FACTS and e.get("value") is not None}
 
 
 def rejected_this_turn(tracker: Tracker) -> list[str]:
     """Facts the user gave in this turn whose value was then refused (slot cleared by validation).
 
-    The slots set in this turn are the run of SlotSet events at the end of the tracker: the
-    candidates Rasa extracted, followed by the validation's own events."""
+    The slots set in this turn are the run of SlotSet events at the end of the tracker: a refused value
+    is set as said and then cleared (get_validation_events), so it shows here."""
     run: list[dict] = []
     for event in reversed(tracker.events):
         if event.get("event") != "slot":
@@ -113,7 +106,7 @@ class ValidateProfileForm(FormValidationAction):
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> List[EventType]:
-        before = slots_before_this_turn(tracker)
+        before = dict(tracker.slots)  # the facts' slots are set only here: what they hold is from before
         asking = tracker.get_slot("requested_slot") if tracker.active_loop.get("name") else None
         asking = asking if asking in FACTS else None
         profile, _ = profile_from_slots(before)
@@ -121,7 +114,8 @@ class ValidateProfileForm(FormValidationAction):
         confirming = before.get(CONFIRMING_SLOT) if isinstance(before.get(CONFIRMING_SLOT), dict) else None
         turn = reply(_text(tracker), asking=asking, profile=profile,
                      misses=misses(tracker, asking), confirming=confirming or None,
-                     side_question=intent in SIDE_QUESTIONS and confidence >= SIDE_QUESTION_MIN_CONFIDENCE)
+                     side_question=intent in SIDE_QUESTIONS and confidence >= SIDE_QUESTION_MIN_CONFIDENCE,
+                     choices=before.get(CHOICES_SLOT) if asking == "region" else None)
         if not turn.handled:
             return []  # not a reply: the form rejects the turn and the dialogue's rules answer it
 
@@ -130,21 +124,21 @@ class ValidateProfileForm(FormValidationAction):
         for fact, bad in profile_from_slots(before)[1].items():
             dispatcher.utter_message(text=bad.message)
             values[fact] = None
-        # what Rasa's entity mappings set this turn counts only if the reading in context agrees
-        for fact, value in tracker.slots_to_validate().items():
-            if fact in FACTS and fact not in turn.set:
-                values[fact] = before.get(fact)
         # values forced with /inform{...} (no words to read) are checked like any other
         if not _text(tracker):
-            for fact, value in tracker.slots_to_validate().items():
-                if fact in FACTS and value is not None:
-                    turn.set.setdefault(fact, value)
+            for fact, value in forced_facts(tracker).items():
+                turn.set.setdefault(fact, value)
+        # a value it cannot take (said "200岁", or forced): kept for a moment, then cleared, so that the
+        # question comes again at once (rejected_this_turn)
+        refused = [SlotSet(fact, str(said)) for fact, said in turn.refused.items()]
+        values.update({fact: None for fact in turn.refused})
         for fact, value in turn.set.items():
             try:
                 values[fact] = canonical(fact, value)
             except BadValue as bad:
                 dispatcher.utter_message(text=bad.message)
                 values[fact] = None
+                refused.append(SlotSet(fact, str(value)))
         for sentence in turn.say:
             dispatcher.utter_message(text=sentence)
         if (values.get("disability_grade") is not None and before.get("has_certificate") is None
@@ -156,7 +150,7 @@ class ValidateProfileForm(FormValidationAction):
         self._say_if_clipped(dispatcher, tracker)
         unsure = [f for f in unsure_facts(tracker) if values.get(f) is None] + \
                  [f for f in turn.skip if f not in unsure_facts(tracker)]
-        events = [SlotSet(k, v) for k, v in values.items()]
+        events = refused + [SlotSet(k, v) for k, v in values.items()]
         events += [SlotSet(UNSURE_SLOT, unsure), SlotSet(CONFIRMING_SLOT, turn.confirming),
                    SlotSet(MISSES_SLOT, {"fact": (next(iter(turn.confirming)) if turn.confirming else asking),
                                          "count": turn.misses}),
@@ -231,7 +225,7 @@ class AskRegion(AskFact):
         if choices and not extra:
             if len(choices) <= 3:  # several places named, none said to be the 户口 ("我在宁波，我爸在大同")
                 return "户口现在在哪里？是" + "，还是".join(choices) + "？", list(choices), extra
-            return "请说是哪一个地方，说全称，比如：" + choices[0] + "。", list(choices)[:5], extra
+            return "是哪一个？说下面的一个，或者连同区县一起说。", list(choices)[:5], extra
         return text, words, extra
 
 

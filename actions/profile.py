@@ -170,9 +170,31 @@ def evaluate(profile: dict, programs: list[str]):
 
 
 def misses(tracker: Tracker, fact: str | None) -> int:
-    """How many times in a row `fact` has been asked and not answered."""
+    """How many times in a row `fact` has been asked and not answered: the count the form keeps, or, when
+    more, the times the conversation has asked it since it last asked something else or answered (a side
+    question answered in between does not reset it: nobody is asked one thing three times)."""
     held = tracker.get_slot(MISSES_SLOT) or {}
-    return int(held.get("count") or 0) if isinstance(held, dict) and held.get("fact") == fact else 0
+    kept = int(held.get("count") or 0) if isinstance(held, dict) and held.get("fact") == fact else 0
+    return max(kept, asked_in_a_row(tracker, fact) - 1) if fact else kept
+
+
+def asked_in_a_row(tracker: Tracker, fact: str) -> int:
+    """How many of the bot's last questions were about `fact` ({"ask": fact}), back to one about another
+    fact, a verdict or a restart."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") in ("restart", "session_started"):
+            break
+        if event.get("event") != "bot":
+            continue
+        custom = ((event.get("data") or {}).get("custom") or {})
+        if "results" in custom:
+            break
+        if "ask" in custom:
+            if custom["ask"] != fact:
+                break
+            count += 1
+    return count
 
 
 def next_fact(profile: dict, programs: list[str], skip: Iterable[str] = ()) -> str | None:

@@ -43,13 +43,12 @@ TAIYUAN = "140100"
 def tracker(slots: dict | None = None, given: dict | None = None, intent: str = "inform",
             entities: list | None = None, in_form: bool = True, requested: str | None = None,
             confidence: float = 1.0, text: str = "…") -> Tracker:
-    """A tracker as Rasa sends it: `slots` held before this turn, the user's `text`, and what Rasa's
-    entity mappings made of it (the SlotSet events at the end, as the form sends its candidates):
-    `given`, or else the entities of the text as the NLU extracts them."""
+    """A tracker as Rasa sends it: `slots` held before this turn, the user's `text` with the entities the
+    NLU extracts from it. No entity mapping sets a fact's slot (bot/domain/facts.yml: custom mappings),
+    so nothing is set this turn before the validation reads it; `given` adds such events to check that
+    a stray one never wins over the reading."""
     if entities is None:
         entities = extract(text) if text != "…" else []
-    if given is None:
-        given = {e["entity"]: e["value"] for e in entities if e["entity"] in FACTS}
     message = {"intent": {"name": intent, "confidence": confidence}, "entities": entities, "text": text}
     events = [{"event": "user", "text": "…", "parse_data": message}]
     if in_form:

@@ -157,8 +157,7 @@ def place_problem(value: Any) -> tuple[str, list[str]]:
     except AmbiguousPlace as err:
         names = [p.full_name for p in err.candidates]
         if len(names) > 5:
-            return (f"叫“{shown(value)}”的地方有{len(names)}个。请连同区县一起说，比如：{names[0]}。",
-                    names[:5])
+            return f"叫“{shown(value)}”的地方有{len(names)}个。", names[:5]
         return f"“{shown(value)}”可能是{len(names)}个地方：{'、'.join(names)}。", names
     except PlaceError as err:
         names = [p.full_name for p in err.candidates[:4]]
@@ -191,18 +190,25 @@ class Turn:
     subject: str | None = None
     choices: list = field(default_factory=list)  # places the user may mean
     handled: bool = True  # False: not a reply at all (a side question): the front end answers it
+    refused: dict = field(default_factory=dict)  # fact -> the value as said, which it cannot take ("200岁")
 
 
 def reply(text: str, asking: str | None = None, profile: dict | None = None, misses: int = 0,
-          confirming: dict | None = None, side_question: bool = False, as_of: date | None = None) -> Turn:
+          confirming: dict | None = None, side_question: bool = False, as_of: date | None = None,
+          choices: list[str] | None = None) -> Turn:
     """What `text` does, said in reply to the question for `asking` (None: no question open).
 
     `misses`: how many times in a row `asking` has been asked and not answered (a confirmation counts);
     `confirming`: a "您说的是…吗？" waiting for its answer; `side_question`: the message is, by its
     intent, a question of its own (为什么, 帮助): if it answers nothing, the front end answers it and
-    asks again, without counting a miss. The returned `misses` is the count for the fact asked next
-    if it is the same fact."""
-    from bot.nlu.understand import understand
+    asks again, without counting a miss. `choices`: the places just offered, which a typed number
+    ("2", "第二个") chooses. The returned `misses` is the count for the fact asked next if it is the
+    same fact."""
+    from bot.nlu.understand import chosen_number, understand
+
+    number = chosen_number(text) if choices else None
+    if number is not None and 1 <= number <= len(choices):
+        text = choices[number - 1]
 
     profile = profile or {}
     turn = Turn(misses=misses)
@@ -217,9 +223,11 @@ def reply(text: str, asking: str | None = None, profile: dict | None = None, mis
     turn.say += reading.notes
     for fact, said in reading.rejected.items():
         turn.say.append(problem(fact, said))
-    for words in reading.places:
+        turn.refused[fact] = said
+    for words in reading.places:  # a place that names several places, or none: said why, asked at once
         sentence, turn.choices = place_problem(words)
         turn.say.append(sentence)
+        turn.refused["region"] = words
     if reading.candidates and "region" not in reading.facts and "region" not in profile:
         from knowledge.gazetteer import place_name
 
@@ -247,7 +255,7 @@ def reply(text: str, asking: str | None = None, profile: dict | None = None, mis
         return _missed(turn, asking, misses)
     if reading.said_anything:
         return _missed(turn, asking, misses)  # other facts, kept; this question is still unanswered
-    if side_question:
+    if side_question:  # answered by the dialogue, then the question comes back: not a miss
         turn.handled = False
         return turn
     turn = _missed(turn, asking, misses)
@@ -260,8 +268,8 @@ def _confirmed(turn: Turn, text: str, confirming: dict, profile: dict, side_ques
                as_of: date | None) -> Turn:
     """The reply to "您说的是…吗？": yes takes the value; another value, said after the no or instead of
     it ("不是，是视力"), is taken as said; a no to a yes-or-no value is its opposite ("您是说没有残疾人
-    证吗？" "不是"); a no to "您是说不清楚…吗？" asks the question once more; anything else leaves the
-    fact unknown (it has been asked about twice)."""
+    证吗？" "不是"); anything else leaves the fact unknown (it has been asked about twice: a third time
+    would trap the person)."""
     from bot.nlu.understand import Reading, after_yes_or_no, chosen_number, understand, yes_or_no
 
     fact, value = next(iter(confirming.items()))
@@ -289,8 +297,9 @@ def _confirmed(turn: Turn, text: str, confirming: dict, profile: dict, side_ques
         return turn
     turn.set.update({k: v for k, v in reading.facts.items() if k != fact})
     if said is False and value == DONT_KNOW:
-        turn.misses = 1  # they do know: the question once more, numbered
-        return turn
+        # they do know, but said nothing readable: the confirmation was the second asking, so the fact
+        # is left open rather than asked a third time
+        return _skip(turn, fact)
     if said is False and isinstance(value, bool):
         turn.set[fact] = not value
         turn.misses = 0

@@ -33,8 +33,10 @@ def render() -> str:
     domain = {
         "version": "3.1",
         "entities": list(FACTS),
-        "slots": {name: {"type": "any", "influence_conversation": False,
-                         "mappings": [{"type": "from_entity", "entity": name}]} for name in FACTS},
+        # Custom mappings: a fact's slot is set only by validate_profile_form, from the one reading of the
+        # message in context (bot.nlu.understand); no entity mapping competes with it.
+        "slots": {name: {"type": "any", "influence_conversation": False, "mappings": [{"type": "custom"}]}
+                  for name in FACTS},
         # Which fact the form asks, if any, is decided turn by turn by validate_profile_form from the
         # rules engine (rules.engine.next_question): never a fixed questionnaire.
         "forms": {FORM: {"required_slots": list(FACTS)}},
