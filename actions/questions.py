@@ -18,8 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.conversation.render import DEFAULT_STEPS
 
-from .profile import (LAST_RESULTS_SLOT, PROGRAMS_SLOT, asked_programs, checked_profile, evaluate,
-                      programme_ids, scope)
+from .profile import LAST_RESULTS_SLOT, PROGRAMS_SLOT, asked_programs, checked_profile, evaluate, scope
 from .verdicts import say
 
 # How close (TF-IDF cosine, 0-1) the nearest clause must be for it to be quoted as the answer.
@@ -31,15 +30,30 @@ def _text(tracker: Tracker) -> str:
     return "" if text.startswith("/") else text
 
 
-def _programs_asked(tracker: Tracker, refused: bool = False) -> list[str]:
-    """The programmes a question is about: named in it, else asked about, else those the last answer
-    granted (or, for a refusal, turned down), else all."""
+# 低保 in a question that names no programme: how to apply for 低保 itself, which is the 办事清单 of
+# 单独申请低保 (民发〔2021〕57号 and the 社会救助法 are about applying for 低保, alone or as a family)
+DIBAO = ("dibao_individual", "申请低保")
+TWO_SUBSIDIES = ["living_subsidy", "care_subsidy"]
+SAID_TWO = "上面说的是残疾人两项补贴。问别的补贴，请说它的名字，比如：康复救助、单独申请低保。"
+
+
+def _programs_asked(tracker: Tracker, text: str, refused: bool = False) -> tuple[list[tuple[str, str | None]], bool]:
+    """([(programme, heading)], guessed) for a question: the programmes it names, else 低保 when it says
+    so, else those asked about, else those the last answer granted (or, for a refusal, turned down), else
+    the two subsidies (guessed: said so)."""
     named = asked_programs(tracker) or scope(tracker)
+    if asked_programs(tracker):
+        return [(p, None) for p in named], False
+    if "低保" in text and not any(w in text for w in ("边缘", "补贴", "渐退")):
+        return [DIBAO], False
     if named:
-        return named
+        return [(p, None) for p in named], False
     last = tracker.get_slot(LAST_RESULTS_SLOT) or []
     wanted = ("ineligible", "refer") if refused else ("eligible", "refer")
-    return [r["program"] for r in last if r.get("verdict") in wanted] or programme_ids()
+    granted = [r["program"] for r in last if r.get("verdict") in wanted]
+    if granted:
+        return [(p, None) for p in granted], False
+    return [(p, None) for p in TWO_SUBSIDIES], True
 
 
 class ActionAnswerQuestion(Action):
@@ -66,10 +80,11 @@ class ActionAnswerQuestion(Action):
             said.append(topic_answer(questions().answers[asked.answer]))
         if steps and (not asked.answer or asked_programs(tracker)):
             programs = load_programs()
-            for pid in _programs_asked(tracker, refused="refused" in steps):
-                part = steps_text(programs[pid], steps)
-                if part:
-                    said.append(part)
+            which, guessed = _programs_asked(tracker, text, refused="refused" in steps)
+            parts = [part for pid, heading in which if (part := steps_text(programs[pid], steps, heading))]
+            said += parts
+            if parts and guessed:
+                said.append(SAID_TWO)
         if not said:
             close = closest_clauses(text, limit=1)
             if close and close[0][0] >= CLAUSE_CLOSE_ENOUGH:

@@ -312,7 +312,7 @@ class Amount:
         elif self.share is not None:
             out["amount_share_of_dibao_line"] = self.share
         out.update({"amount_as_of": self.as_of.isoformat(), "amount_date_kind": self.date_kind,
-                    "amount_place": self.place, "amount_source": self.source,
+                    "amount_place": self.place, "amount_doc": self.doc, "amount_source": self.source,
                     "amount_source_kind": self.source_kind, "amount_url": self.url})
         if self.effective:
             out["amount_stated_from"] = self.since.isoformat()
@@ -327,7 +327,8 @@ class Amount:
         stated = details.get("amount_stated_from")
         tiers = tuple((o["label"], o["yuan_per_month"]) for o in details.get("amount_options") or [])
         return cls(program, details.get("amount_place", ""), "", date.fromisoformat(stated) if stated else as_of,
-                   details.get("amount_date_kind", "took_effect"), "", details.get("amount_source", ""),
+                   details.get("amount_date_kind", "took_effect"), details.get("amount_doc", ""),
+                   details.get("amount_source", ""),
                    details.get("amount_source_kind", ""), details.get("amount_url"), Cite("", "", ""),
                    details.get("amount_yuan_per_month"), tiers, details.get("amount_share_of_dibao_line"),
                    as_of if stated else None)

@@ -13,11 +13,14 @@ hear why ("详细").
 """
 from __future__ import annotations
 
+from datetime import date
+
 from rules.explain import grade_zh, zh_date  # noqa: F401  (grade_zh re-exported for the chat)
 from rules.facts import FACTS
 
 LIMIT = 500
 SUMMARY_LIMIT = 150
+OLD_FIGURE_YEARS = 3  # a figure stated this many years ago or more is said to be probably out of date
 DETAILS = "详细"
 APPLY = "怎么申请"
 REFUSED = "不给批怎么办"
@@ -68,15 +71,23 @@ def amount_sentences(amount) -> list[str]:
         out = [f"标准是当地低保标准的{amount.share:.0%}，具体金额请问当地。"]
     else:
         return []
+    from knowledge.sources import load_documents
+
+    doc = load_documents().get(amount.doc)
     if amount.date_kind == "stated_on":
         dated = f"这是{zh_date(amount.as_of)}的文件或网页上写的，从哪天起执行没有写明"
-    elif amount.effective:
+    elif amount.effective and doc is not None and doc.issued == amount.since:
         dated = f"这是{zh_date(amount.as_of)}起执行的，文件是{zh_date(amount.since)}印发的"
+    elif amount.effective:
+        dated = f"这是{zh_date(amount.as_of)}起执行的，{zh_date(amount.since)}的文件或网页上写明"
     else:
         dated = f"这是{zh_date(amount.as_of)}起执行的"
     kind = SOURCE_KINDS.get(amount.source_kind, "")
     out.append(dated + (f"，出处是{amount.source}" if amount.source else "") + (f"，依据的是{kind}" if kind else "")
                + "。之后可能调整过，以当地最新公布的为准。")
+    age = date.today().year - amount.as_of.year
+    if age >= OLD_FIGURE_YEARS:
+        out.append(f"这个数字是{amount.as_of.year}年的，已经过去{age}年，很可能调整过，请问当地经办部门现在的标准。")
     return out
 
 
@@ -243,16 +254,18 @@ def cite_line(doc: str, section: str, quote: str) -> str:
     d = load_documents()[doc]
     if d.kind == "record":
         return f"依据：{d.citation()}，{section}，记录的内容是：{quote.rstrip('。')}。"
-    return CITE_LINE.format(title=d.citation(), section=section, quote=quote)
+    title = d.citation() + ("（一个地方的办事指南，各地做法可能不同）" if d.kind == "local-guide" else "")
+    return CITE_LINE.format(title=title, section=section, quote=quote)
 
 
-def steps_text(program, topics=DEFAULT_STEPS) -> str:
-    """The lines of a programme's 办事清单 for the topics asked, each with its source, or "" if none."""
+def steps_text(program, topics=DEFAULT_STEPS, heading: str | None = None) -> str:
+    """The lines of a programme's 办事清单 for the topics asked, each with its source, or "" if none.
+    `heading`: what the lines are about, when not the programme's title ("申请低保")."""
     lines = []
     for step in (s for t in topics for s in program.procedure if s.topic == t):
         lines.append(step.text)
         lines += [cite_line(c.doc, c.section, c.quote) for c in step.cites]
-    return (program.title + "：\n" + "\n".join(lines)) if lines else ""
+    return ((heading or program.title) + "：\n" + "\n".join(lines)) if lines else ""
 
 
 def topic_answer(answer) -> str:
@@ -276,6 +289,9 @@ def what_if(change: dict, before: list[dict], after: list[dict]) -> str:
     moved = [r for r in after if r["verdict"] != was.get(r["program"], {}).get("verdict")
              or _amount(r) != _amount(was.get(r["program"], {}))]
     words = {"eligible": "按规定能领", "ineligible": "不符合", "refer": "要问当地", "need_info": "还要知道更多情况"}
+    if after and all(r["verdict"] == "need_info" for r in after):
+        return (f"如果{said}：还要知道您现在的其他情况，才能比较。"
+                "先说说现在的情况，比如残疾等级、户口在哪里，再问“要是……呢”。这只是假设，没有记下。")
     if not moved:
         return f"如果{said}：结论都不变。这只是假设，您说过的情况没有改。"
     parts = [f"{_short(r['program'])}从{words[was[r['program']]['verdict']] if r['program'] in was else '没有结论'}"
@@ -313,7 +329,7 @@ def shareable(profile: dict, results: list[dict], as_of) -> str:
     return text
 
 
-STOPPED_HEAD = "补贴停发，通常是因为发放的条件有了变化，比如家里不再是低保家庭、残疾人证到期没有换、等级重新评定了，或者户口迁走了。"
+STOPPED_HEAD = "补贴是按条件发的，条件有变化，补贴就可能停。可以请经办部门说明停发的原因。下面是每项补贴的条件。"
 
 
 def stopped(programs) -> str:
