@@ -29,8 +29,13 @@ LEXICON_FILE = Path(__file__).with_name("lexicon.yaml")
 PROGRAMS = "programs"
 SUBJECT = "subject"
 REPLY_KINDS = ("affirm", "deny", "dont_know", "unsure", "hedge")
-# Commands that change or delete what is stored: acted on only when they are the whole message
+# Commands that change or delete what is stored: acted on only when a short message asks for them
+# (one of their words, and no question words: "重新申请要带什么" asks, "从头来吧" commands)
 COMMANDS = ("restart", "forget")
+ASKING = "asking"
+COMMAND_LONGEST = 16  # characters: a longer message is a story or a question, not a command
+_REQUEST = re.compile(r"^(?:你们|你)?(?:请|麻烦|能不能|可不可以|可以|能|帮我|帮忙)")
+_REQUEST_END = re.compile(r"[吗么嘛][?？。！!]*$")
 _COMBINE = "+"  # "living_subsidy+care_subsidy": both programmes
 _IDENT = re.compile(r"[a-z][a-z0-9_]*\Z")
 _WORD = re.compile(r"[\w·]+\Z")  # a term jieba can keep as one token: no spaces or punctuation
@@ -127,20 +132,25 @@ class Lexicon:
         return out
 
     def _load_commands(self, raw: Any) -> dict[str, tuple[str, ...]]:
-        if not isinstance(raw, Mapping) or set(raw) - set(COMMANDS):
-            raise self._error("commands", f"expected lists under {', '.join(COMMANDS)}")
+        kinds = COMMANDS + (ASKING,)
+        if not isinstance(raw, Mapping) or (raw and set(raw) != set(kinds)):
+            raise self._error("commands", f"expected lists under {', '.join(kinds)}")
         for kind, words in raw.items():
             for w in words:
-                self._check_word(w, f"commands.{kind}")
-        return {kind: tuple(raw.get(kind) or ()) for kind in COMMANDS}
+                if w not in ("?", "？"):
+                    self._check_word(w, f"commands.{kind}")
+        return {kind: tuple(raw.get(kind) or ()) for kind in kinds}
 
     def command(self, kind: str, text: str) -> bool:
-        """Whether `text` is, as a whole, the command `kind` ("重新开始吧", never "从哪个月开始发钱"): one of
-        its words, with nothing around it but politeness, particles and punctuation."""
+        """Whether `text` asks for the command `kind`: short, with one of its words and no question word
+        ("从头来吧", "把我刚才说的都删除掉"; never "从哪个月开始发钱", "重新申请要带什么" or "删了还能恢复吗").
+        A request put as a question ("能删掉我的信息吗") is a request."""
         clean = normalise(text or "").replace(" ", "")
-        clean = re.sub(r"^(?:请|麻烦|我要|我想|帮我|能不能|可以)+", "", clean)
-        clean = re.sub(r"(?:吧|了|啊|呀|吗|呢|谢谢|，|。|！|？|,|\.|!|\?)+$", "", clean)
-        return clean in self._commands.get(kind, ())
+        if not clean or len(clean) > COMMAND_LONGEST or not any(w in clean for w in self._commands.get(kind, ())):
+            return False
+        if _REQUEST.match(clean):
+            clean = _REQUEST_END.sub("", clean)
+        return not any(w in clean for w in self._commands.get(ASKING, ()))
 
     def _check_word(self, t: Any, where: str) -> None:
         if not isinstance(t, str) or not t.strip():

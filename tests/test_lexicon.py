@@ -128,6 +128,29 @@ def test_a_programme_id_the_rules_do_not_have_is_found_by_the_lint():
     assert any("flying_subsidy has no words" in p for p in problems)
 
 
+@pytest.mark.parametrize("kind,text,acted", [
+    ("restart", "从头来吧", True),
+    ("restart", "算了重新来吧", True),
+    ("restart", "可以重新开始吗", True),  # a request put as a question
+    ("restart", "从哪个月开始发钱", False),  # 开始 is not a restart
+    ("restart", "重新申请要带什么", False),  # a question
+    ("restart", "我们家前年因为孩子上学的事重新办过一次户口", False),  # too long to be a command
+    ("forget", "把我刚才说的都删除掉", True),
+    ("forget", "你们别记我的信息", True),
+    ("forget", "能删掉我的信息吗", True),
+    ("forget", "删了还能恢复吗", False),
+    ("forget", "你们会保存我的信息吗", False),
+    ("forget", "从头来吧", False),  # a restart is not a forget
+])
+def test_a_command_is_only_acted_on_when_asked_for(lex, kind, text, acted):
+    assert lex.command(kind, text) is acted
+
+
+def test_commands_need_their_question_words():
+    with pytest.raises(ValueError, match="asking"):
+        _lex({"commands": {"restart": ["重来"], "forget": ["删"]}})
+
+
 def test_replies_and_adults(lex):
     assert "嗯" in lex.replies("affirm") and "用不着" in lex.replies("deny") and "yes" in lex.replies("affirm")
     assert "拿不准" in lex.replies("unsure") and "不晓得" in lex.replies("dont_know")

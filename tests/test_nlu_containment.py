@@ -117,4 +117,7 @@ def test_a_term_in_another_role_gives_no_value(text, forbidden):
     ("低保会不会停", (PROGRAMS, "dibao_gradual_exit")),
 ])
 def test_the_whole_phrase_gives_its_own_value(text, expected):
-    assert expected in _read(text), (text, _read(text))
+    # read for certain, or put to the person to confirm ("不是没有证" is a double negation: the learned
+    # reader doubts it, so it is asked back); never the shorter phrase's value
+    said = _read(text) | set(understand(text).confirm.items())
+    assert expected in said, (text, said)

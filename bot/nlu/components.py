@@ -46,6 +46,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from .extract import ENTITY_TYPES, EXTRA_TYPES, extract_doc
 from .normalise import CLIPPED_AT, MAX_CHARS, clip, normalise_text
+from .understand import SUPPOSE
 
 logger = logging.getLogger(__name__)
 
@@ -230,11 +231,20 @@ class IntentClassifier(LogisticRegressionClassifier):
 # finds unlike anything it knows is still a story).
 NEVER_WITH_FACTS = ("goodbye", "thank", "greet", "help", "review", "out_of_scope", "nlu_fallback", "affirm",
                     "deny", "dont_know")
-# Intents that change or delete what is stored: only a message that is the command as a whole
-# (knowledge/lexicon.yaml `commands`) is one; "从哪个月开始发钱" is a question, "你们会保存我的信息吗" asks
-# about privacy.
+# Intents that change or delete what is stored: only a short message that asks for the command in so many
+# words, states no fact and asks no question is one (knowledge/lexicon.yaml `commands`): "从哪个月开始发钱"
+# is a question, "你们会保存我的信息吗" asks about privacy, "重新说一下，是二级" corrects a fact.
 COMMANDS = ("restart", "forget")
 PRIVACY = "ask_privacy"
+# Questions around a verdict that a story is not: a message stating two facts or more is the person's
+# situation, whatever else it asks ("…肢体一级，户口在崇明，想问问能拿哪些补助"), and is read as such; the
+# question it also asks is answered after the verdict.
+AROUND_THE_VERDICT = ("ask_info", "ask_refused", "ask_stopped", "ask_summary", "ask_privacy")
+STORY_FACTS = 2
+# "What if" is only a supposed case: without 要是/如果/假如… it is a correction or a fact ("是三级，不是二级");
+# and a supposed case is never a fact: "假设我找到工作了低保会停吗" asks, it does not say that they work.
+SUPPOSABLE = ("inform", "ask_eligibility", "ask_amount", "ask_info", "ask_stopped", "ask_refused", "why",
+              "out_of_scope", "nlu_fallback", "affirm", "deny")
 _SAYS_SOMETHING = set(_FACTS) | set(EXTRA_TYPES)
 
 
@@ -243,13 +253,17 @@ class IntentChecks(_Stateless, GraphComponent):
     """Last in the pipeline, after FallbackClassifier. A message whose intent is one of NEVER_WITH_FACTS
     but which states a fact, a place or a number is inform (or ask_eligibility, whichever the classifier
     ranked higher), whatever its confidence: no message that says something about the person is out of
-    scope. A restart or forget that is not the whole message is not one: it becomes the next intent the
-    classifier ranked (a forget, a question about privacy), so nothing is cleared by a word in passing."""
+    scope. A restart or forget that does not ask for it in so many words is not one: it becomes the next
+    intent the classifier ranked (a forget, a question about privacy), so nothing is cleared by a word in
+    passing.
+    A question whose words ask what the knowledge base answers is asked of it (ask_info)."""
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             facts_decide(message)
+            suppositions(message)
             commands_whole(message)
+            questions_asked(message)
         return messages
 
 
@@ -262,9 +276,13 @@ def _set_intent(message: Message, name: str, confidence: float) -> None:
 
 def facts_decide(message: Message) -> None:
     intent = message.get("intent") or {}
-    if intent.get("name") not in NEVER_WITH_FACTS:
-        return
-    if not any(e.get("entity") in _SAYS_SOMETHING for e in message.get(ENTITIES, [])):
+    name = intent.get("name")
+    said = {e.get("entity") for e in message.get(ENTITIES, []) if e.get("entity") in _SAYS_SOMETHING}
+    if name == "what_if" and not SUPPOSE.search(message.get(TEXT) or ""):
+        pass  # not a supposed case: read as what it says
+    elif name in AROUND_THE_VERDICT and len(said) >= STORY_FACTS:
+        pass  # a story with a question in it
+    elif name not in NEVER_WITH_FACTS or not said:
         return
     ranking = message.get("intent_ranking") or []
     order = [r.get("name") for r in ranking]
@@ -274,12 +292,42 @@ def facts_decide(message: Message) -> None:
     _set_intent(message, name, confidence)
 
 
+# A question whose words ask what knowledge/questions.yaml answers (要带什么, 多久能批, 残疾证怎么办,
+# 渐退期是什么意思) is a question around the verdict, whatever programme it names ("护理补贴要带什么"), unless
+# it is a story or asks something of its own kind (a refusal, a stopped benefit, a supposed case…).
+ASKING_KINDS = ("ask_eligibility", "inform", "ask_apply", "out_of_scope", "nlu_fallback", "why", "help", "ask_amount")
+
+
+def suppositions(message: Message) -> None:
+    from bot.nlu.understand import supposed
+
+    intent = message.get("intent") or {}
+    text = message.get(TEXT) or ""
+    if intent.get("name") in SUPPOSABLE and SUPPOSE.search(text) and supposed(text):
+        _set_intent(message, "what_if", intent.get("confidence", 0.0))
+
+
+def questions_asked(message: Message) -> None:
+    from knowledge.questions import about
+
+    intent = message.get("intent") or {}
+    if intent.get("name") not in ASKING_KINDS:
+        return
+    said = {e.get("entity") for e in message.get(ENTITIES, []) if e.get("entity") in _SAYS_SOMETHING}
+    if len(said) >= STORY_FACTS:
+        return
+    asked = about(message.get(TEXT) or "")
+    if asked.answer or (asked.steps and intent.get("name") != "ask_apply"):
+        _set_intent(message, "ask_info", intent.get("confidence", 0.0))
+
+
 def commands_whole(message: Message) -> None:
     from knowledge.lexicon import lexicon
 
     intent = message.get("intent") or {}
     name = intent.get("name")
-    if name not in COMMANDS or lexicon().command(name, message.get(TEXT) or ""):
+    said = any(e.get("entity") in _SAYS_SOMETHING for e in message.get(ENTITIES, []))
+    if name not in COMMANDS or (not said and lexicon().command(name, message.get(TEXT) or "")):
         return
     if name == "forget":
         _set_intent(message, PRIVACY, intent.get("confidence", 0.0))

@@ -35,7 +35,7 @@ from typing import Any
 from .extract import MONTHS, NUMBER, extract
 from .normalise import clip, normalise_text
 
-__all__ = ["Reading", "understand", "option_number", "yes_or_no", "after_yes_or_no", "chosen_number", "supposed"]
+__all__ = ["Reading", "understand", "option_number", "yes_or_no", "after_yes_or_no", "chosen_number", "supposed", "SUPPOSE"]
 
 _PUNCT = " \t\r\n,.;:!?，。；：！？、~～…\"'“”‘’()（）"
 _PARTICLES = "了吧啊呀呢哦喔噢啦嘛哈的"
@@ -929,14 +929,14 @@ def _settle_ranges(reading: Reading, profile: dict, as_of: date | None) -> None:
 
 
 # "要是评上二级呢", "如果我找到工作，低保会怎样": a case supposed, not a fact of now
-_SUPPOSE = re.compile(r"要是|如果|假如|假设|万一|若是|倘若|比方说")
+SUPPOSE = re.compile(r"(?<![需只必还就不总])要是|如果|假如|假设|万一|若是|倘若|比方说")  # not 需要是
 _SUPPOSE_TAIL = re.compile(r"(?:的话)?(?:会怎么样|会怎样|会咋样|怎么样|咋样|会不会变|还能不能领|能不能领|还能领吗|能领吗|行不行|呢|吗)[?？。.!！]*$")
 
 
 def supposed(text: str, profile: dict | None = None, as_of: date | None = None) -> dict:
     """The facts a "what if" question supposes ("要是评上二级呢" -> {"disability_grade": 2}): read as if
     said plainly, those that differ from what is known. Nothing is stored: the caller compares."""
-    plain = _SUPPOSE.sub("", text or "")
+    plain = SUPPOSE.sub("", text or "")
     plain = _SUPPOSE_TAIL.sub("", plain.strip())
     if not plain.strip():
         return {}
