@@ -33,6 +33,13 @@ async def _serve(app: web.Application) -> tuple[web.AppRunner, int]:
     return runner, site._server.sockets[0].getsockname()[1]
 
 
+def close_door(runner: web.AppRunner) -> None:
+    """Stop listening for new connections, as a server does first when it stops; the connections it
+    has accepted stay open."""
+    for site in runner.sites:
+        site._server.close()
+
+
 async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0, what: str = "") -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -183,7 +190,9 @@ def echo(sender: str, message: str) -> list[dict]:
 class ConversationStandIn:
     """Rasa's REST channel and the zhucan forget channel, scripted.
 
-    `mode` is "ok", "slow" (answers after `slow_seconds`) or "error" (500); for "down", point
+    `mode` is "ok", "slow" (answers after `slow_seconds`), "error" (500), "hang" (takes the
+    message and never answers, while GET / still says it is up) or "stopping" (takes the message,
+    stops listening, as a server that is being stopped does, and never answers); for "down", point
     the front end at `free_port()` instead. `store` is a dict-backed tracker store: every
     message is kept under its sender until forgotten.
     """
@@ -235,6 +244,11 @@ class ConversationStandIn:
         self.max_in_flight = max(self.max_in_flight, sum(self.in_flight.values()))
         self.max_in_flight_per_sender = max(self.max_in_flight_per_sender, self.in_flight[sender])
         try:
+            if self.mode == "stopping":
+                close_door(self._runner)
+            if self.mode in ("hang", "stopping"):
+                await self._release.wait()
+                return web.json_response({"error": "stopped"}, status=503)
             if self.mode == "slow":
                 try:
                     await asyncio.wait_for(self._release.wait(), self.slow_seconds)

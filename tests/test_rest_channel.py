@@ -134,6 +134,56 @@ def test_a_bad_message_id_is_refused_and_a_failure_is_an_error_that_does_not_quo
     assert "ValueError at " in caplog.text and SECRET_WORDS not in caplog.text
 
 
+class ActionServerGone(Processor):
+    """A message whose custom action cannot reach the action server, handled as Rasa's processor handles
+    it: the failure is logged and swallowed, the action's events are lost, and nothing more is said."""
+
+    def __init__(self, store, action_url):
+        super().__init__(store)
+        self.action_url = action_url
+
+    async def handle_message(self, message):
+        from rasa.core.actions.action import RemoteAction
+        from rasa.utils.endpoints import EndpointConfig
+
+        if message.text != "是":
+            return await super().handle_message(message)
+        tracker = await self.store.retrieve(message.sender_id) or DialogueStateTracker.from_events(
+            message.sender_id, [])
+        action = RemoteAction("action_ask_age", EndpointConfig(self.action_url))
+        try:
+            await action.run(message.output_channel, None, tracker, Domain.empty())
+        except Exception:  # as rasa.core.processor.MessageProcessor._run_action does
+            logging.getLogger("rasa.core.processor").exception("Encountered an exception while running action")
+
+
+def test_an_action_that_fails_makes_the_answer_a_503_not_an_empty_list(caplog):
+    """The action server stops before the Rasa server (both get SIGTERM when a service stops): Rasa went
+    on without the action and answered 200 with [], which Telegram told the person as 我没有听懂."""
+    from bot.plumbing.serve import free_port
+
+    store = InMemoryTrackerStore(Domain.empty())
+    agent = agent_on(store)
+    agent.processor = ActionServerGone(store, f"http://127.0.0.1:{free_port()}/webhook")
+
+    async def handle_message(message):
+        async with agent.lock_store.lock(message.sender_id):
+            await agent.processor.handle_message(message)
+
+    agent.handle_message = handle_message
+
+    async def scenario(client):
+        status, answer = await client.post({"sender": "tg-4", "message": "是"})
+        assert (status, answer) == (503, {"error": "the answer could not be completed"})
+        status, answer = await client.post({"sender": "tg-4", "message": "是", "message_id": "m9"})
+        assert status == 503
+        assert (await client.send("tg-4", "能领护理补贴吗"))[0]["text"] == "第1个回答"  # no action failed: 200
+
+    with caplog.at_level(logging.DEBUG):
+        serving(agent, scenario)
+    assert "the action action_ask_age failed" in caplog.text
+
+
 @pytest.mark.parametrize("body,expected", [
     ({"message_id": "wx_2301.7:a-b"}, "wx_2301.7:a-b"), ({"message_id": 7}, "7"), ({}, None), (None, None)])
 def test_message_ids_accepted(body, expected):

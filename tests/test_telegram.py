@@ -12,6 +12,7 @@ import re
 import signal
 import stat
 import sys
+import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import SimpleNamespace
@@ -396,6 +397,69 @@ def test_a_failing_server_gets_an_apology_and_a_retry_hint(failure):
             if failure != "down":  # the server is back: the same chat works again
                 bot.api.push_text(ALICE, "能领补贴吗")
                 assert (await bot.api.wait_for(ALICE, 2))[-1] == "收到：能领补贴吗"
+
+    run(scenario())
+
+
+def test_a_message_sent_while_the_server_is_stopping_gets_an_apology_within_seconds():
+    """Issue 16's outside check: a message sent while the conversation server was stopping got no reply
+    within 60 s. A stopping server closes its door first and may keep a connection it accepted without
+    ever answering on it; the front end then waited for its whole timeout (30 s, counted per step of
+    the exchange), with "typing..." on. Now it asks the server whether it is still there after a few
+    seconds, and with the default timeout the person hears within seconds."""
+    from bot.channels.conversation import PROBE_EVERY, PROBE_TIMEOUT
+
+    async def scenario():
+        async with bot_running(server_timeout=Settings.server_timeout) as bot:
+            assert bot.settings.server_timeout == 30.0  # the default, as `zhucan telegram` runs
+            bot.conv.mode = "stopping"
+            started = time.monotonic()
+            bot.api.push_text(ALICE, "我爸肢体一级，能领护理补贴吗")
+            assert await bot.api.wait_for(ALICE, 1, timeout=PROBE_EVERY + PROBE_TIMEOUT + 3) == [tg.SERVER_FAILED]
+            assert time.monotonic() - started < PROBE_EVERY + PROBE_TIMEOUT + 2
+            assert bot.conv.messages() == ["我爸肢体一级，能领护理补贴吗"]  # it was taken, then never answered
+
+    run(scenario())
+
+
+def test_a_server_that_accepts_and_never_reads_gets_an_apology_within_seconds():
+    """A process that no longer accepts connections while its socket still listens (the kernel
+    completes the handshake for it): nothing ever comes back."""
+    import socket
+
+    from bot.channels.conversation import PROBE_EVERY, PROBE_TIMEOUT
+
+    with socket.socket() as hole:
+        hole.bind(("127.0.0.1", 0))
+        hole.listen(16)
+
+        async def scenario():
+            async with bot_running(server_timeout=30.0,
+                                   server_url=f"http://127.0.0.1:{hole.getsockname()[1]}") as bot:
+                started = time.monotonic()
+                bot.api.push_text(ALICE, "能领补贴吗")
+                assert await bot.api.wait_for(ALICE, 1, timeout=PROBE_EVERY + PROBE_TIMEOUT + 3) == [
+                    tg.SERVER_FAILED]
+                assert time.monotonic() - started < PROBE_EVERY + PROBE_TIMEOUT + 2
+
+        run(scenario())
+
+
+def test_a_message_behind_one_that_hangs_is_answered_within_the_timeout_of_its_own_arrival(monkeypatch):
+    """The server is up but one conversation hangs (an action server that never answers holds the
+    conversation's lock). Each message of a chat waits for the one before it; the second one is
+    still answered within the timeout counted from when it arrived, not two timeouts later."""
+    monkeypatch.setattr(tg, "LAST_TRY", 0.5)
+
+    async def scenario():
+        async with bot_running(server_timeout=2.0) as bot:
+            bot.conv.mode = "hang"
+            started = time.monotonic()
+            bot.api.push_text(ALICE, "第一条")
+            bot.api.push_text(ALICE, "第二条")
+            assert await bot.api.wait_for(ALICE, 2, timeout=6) == [tg.SERVER_FAILED, tg.SERVER_FAILED]
+            assert time.monotonic() - started < 2.0 + 0.5 + 1.0  # not 2 x 2 s
+            assert bot.conv.messages() == ["第一条", "第二条"]
 
     run(scenario())
 

@@ -9,11 +9,24 @@ bot.channels.common.RateLimiter, shared with the WeChat channel.)
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
+import time
 from typing import Any, Awaitable, Hashable
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+
+# When the update being handled arrived (time.monotonic()), before it waited for its chat's earlier
+# updates: a handler that must answer within so many seconds of the person's message counts from here.
+ARRIVED: contextvars.ContextVar[float] = contextvars.ContextVar("zhucan_update_arrived")
+
+
+def waited() -> float:
+    """Seconds since the update being handled arrived (0 outside ChatOrder)."""
+    arrived = ARRIVED.get(None)
+    return 0.0 if arrived is None else max(0.0, time.monotonic() - arrived)
 
 
 def chat_key(update: object) -> Hashable | None:
@@ -41,6 +54,7 @@ class ChatOrder(BaseUpdateProcessor):
         self.max_running = max_running
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        ARRIVED.set(time.monotonic())  # this task's own context: the handler awaited below sees it
         key = chat_key(update)
         previous = self._tails.get(key) if key is not None else None
         done = asyncio.Event()

@@ -10,9 +10,12 @@ question skipped. With a message_id, the server that gets it checks the conversa
 first: a message already handled is not handled again, and the answer it got then is sent again,
 read from the tracker store. Without a message_id everything is as in Rasa.
 
-Two more differences from Rasa's channel, both for privacy and honesty: a failure is answered 500
+Three more differences from Rasa's channel, for privacy and honesty: a failure is answered 500
 with {"error": ...} instead of an empty list of replies (the front end can then apologise instead
-of staying silent), and it is logged without the words the person typed.
+of staying silent); a message during which a custom action failed is answered 503 with {"error":
+...}, because Rasa itself goes on without that action's events and would send what little was said
+before it, often nothing (an action server that stops before the Rasa server does: the person was
+told "not understood"); and failures are logged without the words the person typed.
 
 Registered in credentials.yml in place of Rasa's `rest:` (same name, same path):
 
@@ -21,6 +24,7 @@ Registered in credentials.yml in place of Rasa's `rest:` (same name, same path):
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import re
 from typing import Any, Awaitable, Callable
@@ -36,6 +40,40 @@ from bot.channels.forget import _real_stores
 
 logger = logging.getLogger(__name__)
 MESSAGE_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
+# The custom actions that failed while the message of this request was handled (None: not watched).
+FAILED_ACTIONS: contextvars.ContextVar[list | None] = contextvars.ContextVar("zhucan_failed_actions",
+                                                                            default=None)
+
+
+def watch_actions() -> None:
+    """Make a failed custom action visible to the channel that is handling the message.
+
+    Rasa's processor catches whatever a custom action raises (the action server refused the
+    connection, answered 500, sent something invalid), logs it and carries on without the action's
+    events. The request then gets whatever was said before the failure, typically nothing. Each
+    RemoteAction.run is wrapped here to note its failure in FAILED_ACTIONS, which the request handler
+    set for its own message (Rasa runs the actions of a message in the request's own task). A
+    rejection (ActionExecutionRejection: a form that does not take the answer) is the dialogue going
+    as planned, not a failure. Calling it again does nothing."""
+    from rasa.core.actions import action
+
+    run = action.RemoteAction.run
+    if getattr(run, "zhucan_watched", False):
+        return
+
+    async def watched(self, *args, **kwargs):
+        try:
+            return await run(self, *args, **kwargs)
+        except action.ActionExecutionRejection:
+            raise
+        except Exception:
+            failed = FAILED_ACTIONS.get()
+            if failed is not None:
+                failed.append(self.name())
+            raise
+
+    watched.zhucan_watched = True
+    action.RemoteAction.run = watched
 
 
 def message_id_of(body: Any) -> str | None:
@@ -98,6 +136,7 @@ class RestInput(RasaRestInput):
     """Rasa's REST channel with an optional message_id (see the module's docstring)."""
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        watch_actions()
         webhook = Blueprint("custom_webhook_RestInput", __name__)
 
         @webhook.route("/", methods=["GET"])
@@ -120,6 +159,8 @@ class RestInput(RasaRestInput):
             collector = CollectingOutputChannel()
             message = UserMessage(text, collector, sender, input_channel=channel, metadata=metadata,
                                   message_id=message_id)
+            failed: list[str] = []
+            watching = FAILED_ACTIONS.set(failed)
             try:
                 if message_id is None:
                     await on_new_message(message)
@@ -131,6 +172,11 @@ class RestInput(RasaRestInput):
             except Exception as exc:
                 logger.error("a message of %s could not be handled: %s", sender, where(exc))
                 return response.json({"error": "the message could not be handled"}, status=500)
+            finally:
+                FAILED_ACTIONS.reset(watching)
+            if failed:
+                logger.error("a message of %s was not answered in full: the action %s failed", sender, failed[0])
+                return response.json({"error": "the answer could not be completed"}, status=503)
             return response.json(collector.messages)
 
         return webhook

@@ -36,7 +36,7 @@ from telegram.ext import (Application, ApplicationBuilder, ApplicationHandlerSto
 from bot.channels.common import RateLimiter, describe
 from bot.channels.common import typeable_labels as keyboard_labels
 from bot.channels.conversation import ConversationClient, ConversationError
-from bot.channels.flow import ChatOrder
+from bot.channels.flow import ChatOrder, waited
 from bot.channels.telegram_settings import Settings, SettingsError, base_file_url, sender_id
 from bot.conversation.text import plain, split_message
 
@@ -55,6 +55,8 @@ HELP = ("我能根据您说的情况，告诉您可能领到哪些残疾人补�
         "发 /restart 重新开始，发 /forget 删除记录。")
 SERVER_FAILED = ("抱歉，系统暂时无法回答，这条消息没有处理。"
                  "请过一会儿再发一次；如果一直不行，可以发 /restart 重新开始。")
+# A message that waited its turn behind a slow one still gets at least this many seconds of its own.
+LAST_TRY = 5.0
 NO_ANSWER = "抱歉，我没有听懂。可以换个说法再说一次，或者发 /help 看看怎么说。"
 RESTART_DONE = "好的，已经重新开始，之前说的情况不再算数。请重新说您的情况。要删除记录，请发 /forget。"
 RESTART_FAILED = "抱歉，系统暂时连不上，没能重新开始。请过一会儿再发 /restart。"
@@ -211,12 +213,19 @@ class Frontend:
                 await task
 
     async def relay(self, update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> None:
+        """Relay a message and send the answer; an apology, never silence, within server_timeout
+        seconds of the message's arrival (or LAST_TRY seconds after its turn came, when the messages
+        before it in this chat took that long): each message of a chat waits for the one before it,
+        and without counting from its arrival, a second message sent to a server that hangs would
+        wait for two timeouts."""
         chat_id, sender = update.effective_chat.id, self.sender(update)
+        limit = max(self.settings.server_timeout - waited(), min(LAST_TRY, self.settings.server_timeout))
         try:
             async with self.typing(context.bot, chat_id):
-                replies = await self.conversation.send(sender, text)
-        except ConversationError as exc:
-            logger.warning("conversation server failed for %s: %s", sender, exc)
+                replies = await asyncio.wait_for(self.conversation.send(sender, text), limit)
+        except (ConversationError, asyncio.TimeoutError) as exc:
+            logger.warning("conversation server failed for %s: %s", sender,
+                           exc if isinstance(exc, ConversationError) else f"no answer within {limit:g} s")
             await self.say(context.bot, chat_id, SERVER_FAILED)
             return
         messages = render_replies(replies)

@@ -14,6 +14,8 @@ It builds the model if its inputs changed (bot.plumbing.build.ensure_model), sta
     POST /webhooks/zhucan/forget {"sender": "..."}                     -> {"forgotten": true}
     GET  /                                                             -> 200 once it takes messages
     GET/POST /webhooks/wechat/webhook   WeChat's messages, when WECHAT_TOKEN is set (CONTRACT.md 6)
+    GET  /chat/                         the web chat page; /chat/embed.js puts it on another site's page
+                                        (bot/channels/web; ZHUCAN_WEB_EMBED_ORIGINS: the sites allowed)
 
 Both listen on 127.0.0.1 unless --host says otherwise: the channels trust whoever can reach them, so
 another address belongs on a private network that only the load balancer and the front ends reach.
@@ -153,6 +155,8 @@ SETTINGS = """settings from the environment (a flag wins):
   ZHUCAN_ACTION_SERVER_URL  --action-server  use the action server at this webhook URL instead of
                             starting one (e.g. http://actions.internal:5055/webhook)
   ZHUCAN_HOST               --host           the address to listen on (default 127.0.0.1)
+  ZHUCAN_WEB_EMBED_ORIGINS                   sites whose pages may show the web chat in a frame
+                                             (/chat/embed.js): https://host[:port], space separated
   TICKET_LOCK_LIFETIME      (Rasa's) seconds a conversation stays locked by a server that died while
                             answering it; default 60
 
@@ -196,6 +200,7 @@ def rasa_plan(args, environ=os.environ):
 def main(argv: list[str] | None = None) -> int:
     import tempfile
 
+    from bot.channels.common import SettingsError
     from bot.plumbing.stores import SettingError, write_endpoints
 
     args = parse_args(argv)
@@ -219,7 +224,10 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         plan, action_url = rasa_plan(args)
-    except SettingError as err:
+        from bot.channels.web_settings import embed_origins
+
+        embed_origins()
+    except (SettingError, SettingsError) as err:
         say(str(err))
         return 2
     for note in plan.notes:
@@ -239,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
                  "--endpoints", str(endpoints), "-m", str(model), "-i", args.host, "-p", str(port)],
                 cwd=ROOT, env=quiet_env(plan.env))
             say(f"http://{args.host}:{port}/webhooks/rest/webhook")
+            say(f"web chat at http://{args.host}:{port}/chat/")
             if os.environ.get("WECHAT_TOKEN"):
                 say(f"WeChat at http://{args.host}:{port}/webhooks/wechat/webhook")
             return rasa.wait()
