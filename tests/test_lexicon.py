@@ -138,6 +138,7 @@ def test_a_programme_id_the_rules_do_not_have_is_found_by_the_lint():
     ("forget", "把我刚才说的都删除掉", True),
     ("forget", "你们别记我的信息", True),
     ("forget", "能删掉我的信息吗", True),
+    ("forget", "能不能把我的记录删了", True),
     ("forget", "删了还能恢复吗", False),
     ("forget", "你们会保存我的信息吗", False),
     ("forget", "从头来吧", False),  # a restart is not a forget
@@ -146,9 +147,9 @@ def test_a_command_is_only_acted_on_when_asked_for(lex, kind, text, acted):
     assert lex.command(kind, text) is acted
 
 
-def test_commands_need_their_question_words():
-    with pytest.raises(ValueError, match="asking"):
-        _lex({"commands": {"restart": ["重来"], "forget": ["删"]}})
+def test_a_question_is_told_from_a_statement(lex):
+    assert lex.asks("残疾证怎么办") and lex.asks("要带啥") and lex.asks("能领吗？")
+    assert not lex.asks("还没有去办残疾证") and not lex.asks("证件都办好了")
 
 
 def test_replies_and_adults(lex):

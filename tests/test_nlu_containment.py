@@ -121,3 +121,19 @@ def test_the_whole_phrase_gives_its_own_value(text, expected):
     # reader doubts it, so it is asked back); never the shorter phrase's value
     said = _read(text) | set(understand(text).confirm.items())
     assert expected in said, (text, said)
+
+
+@pytest.mark.parametrize("text,supposes", [
+    ("要是评上二级呢", {"disability_grade": 2}),
+    ("如果我找到工作，低保会怎样", {"employed": True}),
+    ("我现在三级，要是评上二级呢", {"disability_grade": 2}),  # what comes before is not supposed
+    ("如果等级从三级降到四级 护理补贴还有吗", {"disability_grade": 4}),
+    ("如果像俺这种六十多的独居老头 一级视力 能拿啥", {}),  # the person as they are
+    ("俺是四级听力城里户口 也不知道如果去问能领哪几样", {}),  # nothing supposed after 如果
+    ("要是不给批怎么办", {}),  # a refusal, not a changed fact
+    ("需要是低保户吗", {}),  # 需要是 supposes nothing
+])
+def test_a_supposed_case_is_read_from_its_own_clause(text, supposes):
+    from bot.nlu.understand import supposed
+
+    assert supposed(text) == supposes

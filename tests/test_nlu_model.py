@@ -28,8 +28,9 @@ HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
 SCORES_FILE = ROOT / "bench" / "out" / "nlu_scores.txt"
 EXTRACTOR = "LexiconEntityExtractor"
 
-# Floors: what the current data and rules reach, with a margin (measured: intent accuracy 0.97,
-# entity F1 0.965, value F1 0.97, median parse under 3 ms).
+# Floors: what the current data and rules reach, with a margin. Measured on 350 examples, 60 of them
+# questions around the verdict by a blind author (2026-12): intent accuracy 0.943, entity F1 0.935,
+# value F1 0.937, median parse under 5 ms. Before those 60 were added: 0.97, 0.965, 0.97.
 MIN_INTENT_ACCURACY = 0.92
 MIN_ENTITY_F1 = 0.93
 MIN_VALUE_F1 = 0.93

@@ -275,6 +275,8 @@ def _set_intent(message: Message, name: str, confidence: float) -> None:
 
 
 def facts_decide(message: Message) -> None:
+    from knowledge.lexicon import lexicon
+
     intent = message.get("intent") or {}
     name = intent.get("name")
     said = {e.get("entity") for e in message.get(ENTITIES, []) if e.get("entity") in _SAYS_SOMETHING}
@@ -282,6 +284,8 @@ def facts_decide(message: Message) -> None:
         pass  # not a supposed case: read as what it says
     elif name in AROUND_THE_VERDICT and len(said) >= STORY_FACTS:
         pass  # a story with a question in it
+    elif name == "ask_info" and said and not lexicon().asks(message.get(TEXT) or ""):
+        pass  # "残疾证是去年办的": a fact stated, nothing asked
     elif name not in NEVER_WITH_FACTS or not said:
         return
     ranking = message.get("intent_ranking") or []
@@ -308,14 +312,15 @@ def suppositions(message: Message) -> None:
 
 
 def questions_asked(message: Message) -> None:
+    from knowledge.lexicon import lexicon
     from knowledge.questions import about
 
     intent = message.get("intent") or {}
     if intent.get("name") not in ASKING_KINDS:
         return
     said = {e.get("entity") for e in message.get(ENTITIES, []) if e.get("entity") in _SAYS_SOMETHING}
-    if len(said) >= STORY_FACTS:
-        return
+    if len(said) >= STORY_FACTS or (said and not lexicon().asks(message.get(TEXT) or "")):
+        return  # a story, or a fact stated ("还没有去办残疾证"), not a question
     asked = about(message.get(TEXT) or "")
     if asked.answer or (asked.steps and intent.get("name") != "ask_apply"):
         _set_intent(message, "ask_info", intent.get("confidence", 0.0))
