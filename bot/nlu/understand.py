@@ -930,7 +930,7 @@ def _settle_ranges(reading: Reading, profile: dict, as_of: date | None) -> None:
 
 # "要是评上二级呢", "如果我找到工作，低保会怎样": a case supposed, not a fact of now
 SUPPOSE = re.compile(r"(?<![需只必还就不总])要是|如果|假如|假设|万一|若是|倘若|比方说")  # not 需要是
-_SELF = re.compile(r"\s*像")  # 如果像我这样的: the person as they are
+_LIKE_THIS = re.compile(r"\s*像")  # 如果像我这样的: the person as they are
 _CLAUSE_END = re.compile(r"[，,。；;？?！!]")
 _SUPPOSE_TAIL = re.compile(r"(?:的话)?(?:会怎么样|会怎样|会咋样|怎么样|咋样|会不会变|还能不能领|能不能领|还能领吗|能领吗|行不行|呢|吗)[?？。.!！]*$")
 
@@ -941,7 +941,7 @@ def supposed(text: str, profile: dict | None = None, as_of: date | None = None) 
     differ from what is known. "如果像俺这种…" describes the person, it supposes nothing. Nothing is
     stored: the caller compares."""
     found = SUPPOSE.search(text or "")
-    if not found or _SELF.match(text[found.end():]):
+    if not found or _LIKE_THIS.match(text[found.end():]):
         return {}
     plain = _CLAUSE_END.split(text[found.end():])[0]
     plain = _SUPPOSE_TAIL.sub("", plain.strip())
