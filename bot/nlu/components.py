@@ -46,7 +46,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from .extract import ENTITY_TYPES, EXTRA_TYPES, extract_doc
 from .normalise import CLIPPED_AT, MAX_CHARS, clip, normalise_text
-from .understand import SUPPOSE
+from .understand import CORRECTS, SUPPOSE
 
 logger = logging.getLogger(__name__)
 
@@ -286,6 +286,12 @@ def facts_decide(message: Message) -> None:
         pass  # a story with a question in it
     elif name == "ask_info" and said and not lexicon().asks(message.get(TEXT) or ""):
         pass  # "残疾证是去年办的": a fact stated, nothing asked
+    elif name in AROUND_THE_VERDICT and said and CORRECTS.search(message.get(TEXT) or ""):
+        pass  # "刚才说错了，证还没办下来": a correction, not a refusal
+    elif name in ("nlu_fallback", "out_of_scope") and any(e.get("entity") == "program"
+                                                          for e in message.get(ENTITIES, [])):
+        _set_intent(message, "ask_eligibility", intent.get("confidence", 0.0))
+        return  # "护理补贴": a programme named alone asks about it
     elif name not in NEVER_WITH_FACTS or not said:
         return
     ranking = message.get("intent_ranking") or []

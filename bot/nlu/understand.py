@@ -35,12 +35,14 @@ from typing import Any
 from .extract import MONTHS, NUMBER, extract
 from .normalise import clip, normalise_text
 
-__all__ = ["Reading", "understand", "option_number", "yes_or_no", "after_yes_or_no", "chosen_number", "supposed", "SUPPOSE"]
+__all__ = ["Reading", "understand", "option_number", "yes_or_no", "after_yes_or_no", "chosen_number", "supposed", "SUPPOSE", "CORRECTS"]
 
 _PUNCT = " \t\r\n,.;:!?，。；：！？、~～…\"'“”‘’()（）"
 _PARTICLES = "了吧啊呀呢哦喔噢啦嘛哈的"
 _FILLERS = re.compile(r"^(?:那个|就是|这个|呃|额|啊|哦|噢|喔|诶|哎|嗯|我想想|让我想想|怎么说呢)+[，,\s]*(?=\S)")
 _CORRECTION = re.compile(r"不是|不对|说错|应该是|其实是|改成|更正|而是|错了")
+# A message that says it corrects what was said before ("刚才说错了，证还没办下来", "我记岔了，是三级")
+CORRECTS = re.compile(r"说错|记错|记岔|搞错|弄错|说岔|不对|更正|改成|改一下|应该是|其实是")
 _ALTERNATIVE = re.compile(r"还是|或者|或是|要么")
 _OPTION = re.compile(r"^(?:第|选|选择|回复)?(?P<n>\d{1,2}|[一二三四五六七八九十])(?:个|项|号|种)?$")
 # Where a place is the answer: the words around a name ("户口在奉化那边的").
