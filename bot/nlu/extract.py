@@ -31,8 +31,9 @@ Where the values come from, in order:
   "不需要人照顾", "不是低保" -> household none, "残疾证还没办下来"; the entity's span then takes in
   the negation), and questions or intentions ("有没有残疾证", "怎么办残疾证", "能领低保吗") that
   settle nothing; a denied category or grade ("不是一级") gives nothing;
-- a few phrase patterns for what a single term cannot say ("没证", "生活能自理", "瘫在床上",
-  "收入超过了低保标准", "grade 1");
+- phrase patterns for what a single term cannot say ("没证", "生活能自理", "瘫在床上",
+  "收入超过了低保标准", "单独给她办低保", "care subsidy"): knowledge/phrases.yaml, each with the messages
+  it must be read in;
 - numbers in any form via knowledge.textnorm.find_numbers: 岁/周岁 -> age, 级 -> disability_grade,
   个月/年 -> months_above_line or months_employed by the words around them (收入/超过/低保标准 vs
   上班/工作/就业), else `months`. Out-of-range values (200岁, 7级) are extracted as they are: the
@@ -165,101 +166,13 @@ def negation(text: str, start: int, end: int) -> tuple[bool | None, int, int]:
 
 
 # --- phrase patterns ------------------------------------------------------------------------------
-# (pattern, entity, value): what the lexicon's single terms cannot say. The entity's span is the
-# group "t" (the words after a negation), else the whole match. A phrase beats an overlapping lexicon
-# match of the same entity type.
-_CERT = r"(?:残疾人?证|证件|证)(?![明书据实])"
-_CARE = r"(?:照顾|护理|照料|伺候|陪护|看护)"
-_WORK = r"(?:工作|上班|就业|打工|上岗)"
-_LINE = r"(?:当地的?)?低保(?:标准|线)"
-PHRASES: list[tuple[re.Pattern, str, str]] = [(re.compile(p), e, v) for p, e, v in [
-    # 残疾人证
-    (r"(?:还没有|还没|没有|没|无|未)(?:去)?(?:办|领|拿|申请|办理)?(?:过|到|下来)?" + _CERT,
-     "has_certificate", _FALSE),
-    (r"(?<![残疾人])证(?:还|也)?(?:没有|没)(?:办|拿|领)?(?:下来|过)?", "has_certificate", _FALSE),
-    (r"(?:正在|还在|在)(?:办|申请|办理)" + _CERT, "has_certificate", _FALSE),
-    (r"(?:准备|打算|想|想要|要)[^，。,.;；!！?？\s]{0,6}?(?:去)?(?:给[^，。,.;；\s]{0,3})?办(?:个|一个|张)?" + _CERT,
-     "has_certificate", _FALSE),
-    (_CERT + r"(?:正在|还在|在)(?:办|申请|办理)", "has_certificate", _FALSE),
-    (r"(?P<t>(?:残疾人?)?证)(?:已经|早就|早|也)?(?:办了|办好了|办下来了|有了|拿到了|领了)", "has_certificate", _TRUE),
-    (r"(?P<t>(?:残疾人?)?证)(?:是|也|都)?(?:有(?:的|滴|个|嘞|哩|咧|呢|啊)|在(?:家|我|俺|屋)[^，。,.;；\s]{0,4}|拿着)",
-     "has_certificate", _TRUE),
-    (r"(?P<t>办的是[^，。,.;；\s]{0,8}?的?证)", "has_certificate", _TRUE),
-    (r"(?P<t>的证)(?:早就|早|已经)?(?:办好了|办了|有的|有)", "has_certificate", _TRUE),
-    (r"办(?:过|好|完|下来)了?(?P<t>(?:残疾人?)?证)", "has_certificate", _TRUE),
-    # work
-    (r"(?:没有|没|无|不|不在|没在|不去)(?:去)?" + _WORK, "employed", _FALSE),
-    (r"(?:无业|失业|待业|下岗|没活干|没事做)(?!金|保险|证|登记)", "employed", _FALSE),
-    (r"(?:在|有|找了|找到了|参加了?)(?P<t>工作)(?!人员|单位)", "employed", _TRUE),
-    (r"(?<![没不无])(?P<t>工作)(?:了|着)", "employed", _TRUE),
-    # long-term care
-    (r"(?:不|用不着|不必)(?:用|需要|要|太需要)?(?:人|别人|家人|专人)?" + _CARE, "needs_long_term_care", _FALSE),
-    (r"(?:生活)?(?<!不)(?<!不太)(?:能|可以|还能|还可以)(?:自理|照顾自己|自己照顾自己)", "needs_long_term_care", _FALSE),
-    (r"生活(?:上)?(?:能|可以)?自理", "needs_long_term_care", _FALSE),
-    (r"(?P<t>(?:瘫|躺|卧)(?:痪)?(?:在)?(?:床|炕)上(?:不起)?|(?:瘫|躺|卧)(?:痪)?在(?:床|炕)(?:不起)?)", "needs_long_term_care", _TRUE),
-    (r"(?P<t>瘫(?:痪)?了(?:好几|十来|[一二两三四五六七八九十几\d]+)年)", "needs_long_term_care", _TRUE),
-    (r"(?P<t>(?:一直|只能|天天|整天|常年|成天)(?:在家|在床上|在炕上)?躺着)", "needs_long_term_care", _TRUE),
-    (r"(?P<t>(?:吃饭|饭|穿衣|上厕所|洗澡|做饭|大小便|翻身|吃喝拉撒|干啥|干什么|嘎哈)[^，。,.\s]{0,6}?(?:都)?"
-     r"(?:要|得|需要|靠)(?:有)?(?:人|我|家人|别人|保姆)?(?:帮|喂|抱|扶|伺候|端|弄|管|照顾))", "needs_long_term_care", _TRUE),
-    (r"(?P<t>(?:得|要|需要)(?:有)?人(?:看着|守着|陪着|盯着|看))", "needs_long_term_care", _TRUE),
-    (r"(?P<t>起不来床|起不来了|下不了(?:床|地|炕)|下不来床)", "needs_long_term_care", _TRUE),
-    (r"(?P<t>离了人不行|离了人就不行|(?:人在)?伺候(?:着)?)", "needs_long_term_care", _TRUE),
-    (r"(?:不用|用不着|不需要)(?:人|别人|家里人)(?:管|照顾|伺候|看着)", "needs_long_term_care", _FALSE),
-    (r"(?<!不)(?:能|可以|还能)(?:拄着拐)?自己(?:吃饭|上厕所|走路|穿衣|洗澡)(?!不)", "needs_long_term_care", _FALSE),
-    (r"自己(?:能|可以)(?:吃饭|上厕所|走路|走|穿衣|洗澡)(?!不)", "needs_long_term_care", _FALSE),
-    (r"(?P<t>(?:需要|要|得|全靠|靠|离不了|离不开)(?:有)?(?:人|专人|家人|别人)(?:长期|一直|全天|24小时)?"
-     + _CARE + ")", "needs_long_term_care", _TRUE),
-    (r"(?P<t>离不了人|身边离不开人|离不得人)", "needs_long_term_care", _TRUE),
-    # income and the 低保 line
-    (r"(?:还没有|还没|没有|没|未|不到)(?:超过|超出|高于|超|到)了?" + _LINE, "income_above_line", _FALSE),
-    (r"(?P<t>收入超线|超线了?)", "income_above_line", _TRUE),
-    (r"(?P<t>(?:超过|超出|高于|超)了" + _LINE + ")", "income_above_line", _TRUE),
-    (r"(?P<t>(?:超出|高于)" + _LINE + ")", "income_above_line", _TRUE),
-    (r"(?:低于|不到|不够)" + _LINE, "income_above_line", _FALSE),
-    (r"(?P<t>比" + _LINE + r"(?:还)?高)", "income_above_line", _TRUE),
-    (r"比" + _LINE + r"(?:还)?低", "income_above_line", _FALSE),
-    # work as people have it
-    (r"(?P<t>(?:有|在)(?:活儿?干|事做|活儿?做))", "employed", _TRUE),
-    (r"(?:没|没有)(?:活儿?干|事做|活儿?做|上班|工作|事干)", "employed", _FALSE),
-    (r"(?:在家|家里)(?:待着|呆着|闲着|歇着)", "employed", _FALSE),
-    (r"(?P<t>开了?(?:一?家|个|间)[\u4e00-\u9fff]{0,4}?(?:店|馆|铺|厂|公司|超市|摊))", "employed", _TRUE),
-    (r"(?P<t>在岗|在职|(?:送|跑)(?:外卖|快递|滴滴)|看大门|当保安|做保安|打更|当门卫|开了?(?:个|一个|家)?网店|"
-     r"开了?(?:个|一个|家)?小卖部|修鞋)", "employed", _TRUE),
-    (r"(?P<t>在(?:一个|一家)?[\u4e00-\u9fff]{0,4}?(?:厂子|厂|矿|工地|车间|超市|饭店|公司|单位|商场|养老院)(?:里|上)?"
-     r"(?:上班|干活|做事|打工|做质检|看大门|当保安|做护理))", "employed", _TRUE),
-    (r"(?P<t>做(?:护理|保洁|保安|质检|会计|厨师)(?:工作)?)", "employed", _TRUE),
-    (r"(?P<t>(?:已经)?干了(?:好几|[一二两三四五六七八九十几\d]+)年了?)", "employed", _TRUE),
-    (r"(?:退休了|已经退休|早退休|辞职了?|辞了|辞工|找不到(?:活|工作|事)(?:干|做)?|(?:就)?没(?:再)?干了|(?:啥也|什么也|什么都|啥都)?干不了活?|"
-     r"闲在家(?:里)?|开不了了)", "employed", _FALSE),
-    # households that say they have no help at all
-    (r"(?P<t>(?:啥|什么)(?:救助|补助|待遇)?(?:都|也)没(?:有|享受)?|啥也不是|什么也不是|啥都不是)", "household", "none"),
-    # a child's parents
-    (r"(?P<t>爹妈都没了|爹妈都不在了|父母都不在了|没了(?:爸妈|父母|爹妈)|爸妈都没了)", "orphan", _TRUE),
-    (r"(?P<t>(?:爸|妈|爸爸|妈妈|父亲|母亲|父母|爸妈)(?:都|还|也)?(?:健在|在世|活着)|"
-     r"(?:爸|妈|爸爸|妈妈|父亲|母亲|父母|爸妈)(?:都|还|也)在(?=$|[，。,.！!？?\s]|就是|但|呢|啊|着))", "orphan", _FALSE),
-    (r"(?P<t>在(?:县里的|市里的)?(?:儿童)?福利院长大)", "in_welfare_institution", _TRUE),
-    (r"(?:还)?(?:没有|没)(?:确诊|诊断)(?:过|出来)?", "autism", _FALSE),
-    (r"(?P<t>长照|需长照)", "needs_long_term_care", _TRUE),
-]]
+# knowledge/phrases.yaml (knowledge.phrases): what the lexicon's single terms cannot say, each a pattern,
+# the fact and value it says, in an order that matters. The entity's span is the group "t" (the words
+# after a negation), else the whole match. A phrase beats an overlapping lexicon match of the same
+# entity type. Programmes named in people's words (the lexicon's terms are single words; these have
+# words between) come from the same file.
 
-# Programmes named in people's words (the lexicon's terms are single words; these have words between).
-_DIBAO_ALONE = r"(?:单独|一个人|单人|单个人|自己一个人)"
-PROGRAM_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), v) for p, v in [
-    (_DIBAO_ALONE + r"(?:给[她他它]|帮[她他它]|给孩子|为[她他])?(?:办|申请|申办|吃|领|纳入|享受|办理|弄)(?:个)?低保",
-     "dibao_individual"),
-    (r"(?:把|让)?[她他它]?" + _DIBAO_ALONE + r"(?:纳入|列入|算)(?:进)?低保", "dibao_individual"),
-    (r"低保(?:会不会|会|还会不会|是不是要|是不是就|要不要|还能不能|能不能继续|还给不给|还能)"
-     r"(?:马上|立刻|立马|立即|直接|一下子|就|也|都|跟着)*(?:被)?(?:停|取消|断|没了|退出|清退)",
-     "dibao_gradual_exit"),
-    (r"低保(?:被)?(?:停|取消|断)(?:了)?(?:吗|么|不|没有|没)", "dibao_gradual_exit"),
-    (r"低保(?:是不是|会不会|还会不会)[^，。,.;；\s]{0,4}?(?:停|取消|断)", "dibao_gradual_exit"),
-    (r"(?:超过|超出|超)了?低保(?:线|标准)?了?[^。；;]{0,6}?还能(?:再)?(?:领|拿|吃)", "dibao_gradual_exit"),
-    (r"(?<![\u4e00-\u9fff])护理[?？]", "care_subsidy"),
-    (r"(?:上班|工作|就业|打工|找到工作)(?:了|以后|后)?(?:的话)?[，,]?(?:家里的?|我家|俺家)?低保(?:还)?(?:能|可以)(?:继续)?(?:领|吃|拿)",
-     "dibao_gradual_exit"),
-    (r"护理(?:的|那个|方面的|这块的?)?(?:钱|补贴|补助|费|金)", "care_subsidy"),
-    (r"康复(?:训练)?(?:的|那个|方面的)?(?:钱|补贴|补助|费|救助)", "child_rehab_aid"),
-]]
+# --- a programme, or the household's status ------------------------------------------------------
 # Before 低保 in a clause: it names the programme someone applies for, not the household's status
 # ("给她办低保", "申请低保", "能吃上低保"). After 了/过/下来 it is done ("办了低保": a 低保 household).
 _APPLY_BEFORE = re.compile(r"(?:办|办理|申请|申办|纳入|列入|报|弄|搞|吃上|领上|去办|想办|要办|能办|够|够得上|差一点就够|"
@@ -281,17 +194,12 @@ _NOT_GRADE_BEFORE = tuple("高低升降提晋年")
 # Before a grade: another grading (血压, 伤残鉴定, 工伤, a hospital's): "高血压三级", "伤残鉴定二级".
 _OTHER_GRADING = re.compile(r"(?:血压|伤残|工伤|鉴定|护理等级|医院|甲等|职称|钢琴|英语|考级|等级考试)[^，。,.;；\s]{0,3}$")
 
-# English that no single word of the lexicon holds
+# English that no single word of the lexicon holds (programmes: knowledge/phrases.yaml `english`)
 _EN_NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "i": 1, "ii": 2, "iii": 3, "iv": 4}
 # (?<![a-z]) rather than \b: Chinese characters are word characters too ("领care subsidy")
 _EN_GRADE = re.compile(r"(?i)(?<![a-z])(?:grade|level|class)\s*(?P<n>\d{1,2}|one|two|three|four|iv|i{1,3})(?![a-z0-9])")
 _EN_AGE = re.compile(r"(?i)(?<![a-z0-9])(?:(?P<n>\d{1,3})\s*(?:years?|yrs?)[\s-]*old|(?P<m>\d{1,3})\s*y/?o(?![a-z])|"
                      r"aged?\s*:?\s*(?P<k>\d{1,3})(?![0-9]))")
-_EN_PROGRAMS = [(re.compile(p), v) for p, v in [
-    (r"(?i)(?<![a-z])(?:nursing|care)\s+(?:subsid(?:y|ies)|allowance|benefit)s?(?![a-z])", "care_subsidy"),
-    (r"(?i)(?<![a-z])living\s+(?:subsid(?:y|ies)|allowance|benefit)s?(?![a-z])", "living_subsidy"),
-    (r"(?i)(?<![a-z])(?:child(?:ren)?'?s?\s+)?rehab(?:ilitation)?(?:\s+aid)?(?![a-z])", "child_rehab_aid"),
-]]
 _LATIN_WORD = re.compile(r"[A-Za-z]{4,}")
 
 # --- numbers ----------------------------------------------------------------------------------------
@@ -422,6 +330,7 @@ def _squeeze(text: str) -> tuple[str, list[int]]:
     if not candidates:
         return text, []
     from knowledge.gazetteer import gazetteer
+    from knowledge.phrases import phrases
     from knowledge.textnorm import find_quantities
 
     drop = {i for m in candidates for i in range(m.start(), m.end())}
@@ -430,7 +339,7 @@ def _squeeze(text: str) -> tuple[str, list[int]]:
     spans = [(s, e) for s, e in _terms().match(_tokens(joined))]
     spans += [(m.start, m.end) for m in gazetteer().mentions(joined)]
     spans += [(q.start, q.end) for q in find_quantities(joined)]
-    spans += [m.span() for pattern, _, _ in PHRASES for m in pattern.finditer(joined)]
+    spans += [m.span() for p in phrases().facts for m in p.pattern.finditer(joined)]
     inside: set[int] = set()
     for s, e in spans:
         if e - s < 2:
@@ -511,8 +420,11 @@ def _asked(text: str, start: int) -> bool:
 
 
 def _phrases(text: str) -> list[_Ent]:
+    from knowledge.phrases import phrases
+
     out: list[_Ent] = []
-    for pattern, entity, value in PHRASES:
+    for phrase in phrases().facts:
+        pattern, entity, value = phrase.pattern, phrase.fact, phrase.value
         for m in pattern.finditer(text):
             s, e = m.span("t") if "t" in pattern.groupindex else m.span()
             if any(o.entity == entity and _overlaps((s, e), (o.start, o.end)) for o in out):
@@ -611,9 +523,12 @@ def _exit_linked(text: str, start: int, end: int) -> bool:
 
 def _program_phrases(text: str, taken: list[_Ent]) -> list[_Ent]:
     """Programmes named with words between their parts ("单独给她办低保", "护理的钱")."""
+    from knowledge.phrases import phrases
+
     out: list[_Ent] = []
     spans = [(t.start, t.end) for t in taken if t.entity == "program"]
-    for pattern, program in PROGRAM_PHRASES:
+    for phrase in phrases().programs:
+        pattern, program = phrase.pattern, phrase.value
         for m in pattern.finditer(text):
             if any(_overlaps(m.span(), sp) for sp in spans):
                 continue
@@ -640,8 +555,10 @@ def programme_named(text: str, start: int, end: int) -> bool:
     if term == "低保户" and not re.search(r"[我俺咱家是们他她]", before) and re.match(
             r"(?:办|家里有|的(?:残疾人|人|标准)|都|就|才)", after):
         return True  # "低保户办残疾证不要钱", "低保户家里有残疾人的…": 低保 households in general
-    return any(m.start() <= start and end <= m.end() for pattern, _ in PROGRAM_PHRASES
-               for m in pattern.finditer(text))
+    from knowledge.phrases import phrases
+
+    return any(m.start() <= start and end <= m.end() for p in phrases().programs
+               for m in p.pattern.finditer(text))
 
 
 def grade_context(text: str, start: int, end: int) -> bool:
@@ -820,9 +737,11 @@ def _english(text: str, taken: list[_Ent]) -> list[_Ent]:
         value = _EN_NUM.get(n, None) if not n.isdigit() else int(n)
         if value is not None and not any(_overlaps(m.span(), (t.start, t.end)) for t in taken):
             out.append(_Ent("disability_grade", m.start(), m.end(), str(value), "number"))
-    for pattern, program in _EN_PROGRAMS:
-        for m in pattern.finditer(text):
-            out.append(_Ent("program", m.start(), m.end(), program, "lexicon"))
+    from knowledge.phrases import phrases
+
+    for phrase in phrases().english:
+        for m in phrase.pattern.finditer(text):
+            out.append(_Ent("program", m.start(), m.end(), phrase.value, "lexicon"))
     for m in _EN_AGE.finditer(text):
         n = m.group("n") or m.group("m") or m.group("k")
         out.append(_Ent("age", m.start(), m.end(), str(int(n)), "number"))
