@@ -8,7 +8,6 @@ it, and anything else (the caseworker's one-message /check) can call `extract(te
         {"entity": "disability_category", "start": 6, "end": 8, "value": "physical"},
         {"entity": "disability_grade", "start": 8, "end": 10, "value": "1"},
         {"entity": "needs_long_term_care", "start": 11, "end": 15, "value": "true"},   # 瘫在床上
-        {"entity": "disability_category", "start": 11, "end": 12, "value": "physical"}, # 瘫
         {"entity": "needs_long_term_care", "start": 15, "end": 19, "value": "true"},   # 要人照顾
         {"entity": "program", "start": 22, "end": 26, "value": "care_subsidy"}]
 
@@ -43,6 +42,17 @@ Where the values come from, in order:
 
 Positions are character offsets in the text as given; the text is normalised first
 (bot.nlu.normalise: same length, so offsets hold).
+
+Where the words live (language as data, issue 14): the terms in knowledge/facts.yaml and
+knowledge/lexicon.yaml; the phrases in knowledge/phrases.yaml; the words around a term that change what
+it says in knowledge/language.yaml: negation and what stands between (`negation`), questions and
+intentions (`questions`), another time, a case, people in general (`unstated`), a programme's name or the
+household's status (`programmes`), other gradings (`grades`), what a number counts (`numbers`), where a
+place is only where something happens (`places`). This module keeps how they combine: each pattern below
+is written with the file's names ("{negation}{gap}?" right before the term: a negation, words between), compiled
+the first time it is used (knowledge.language.Pattern). What stays here is the grammar of numbers, dates
+and punctuation, which no list says better. A new word is a data change: add it, add a message that
+needs it to tests/ (tests/test_language.py for a phrase's examples), run the stress sets.
 """
 from __future__ import annotations
 

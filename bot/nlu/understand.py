@@ -23,6 +23,14 @@ caseworker's quick check and the stress measurement (tests/nlu/stress.py). It ne
   same answers (rules.engine.same_answers); elsewhere it is left for the question to ask exactly.
 - a reply is read first as an answer to the question just asked: the question's options and their
   number, every lexicon form of them, everyday yes and no, numbers in any form, 不知道.
+
+Where the words live (language as data, issue 14): a fact's terms, answer forms, close descriptions and
+not-known replies in knowledge/facts.yaml; everyday yes, no, don't know, unsure and the hedges (好像, 可能)
+in knowledge/lexicon.yaml `replies`; the rest in knowledge/language.yaml: a reply's fillers, particles,
+corrections, alternatives, option numbers and what a supposed case sounds like (`replies`), other people
+and who a fact is said of (`people`: 嫂子, 孩子他爸, 我家, "我问的是…"), where the 户口 is (`places`). This
+module keeps how they combine (knowledge.language.Pattern: {other_people}, {we}…); the grammar of years,
+months and ages stays here.
 """
 from __future__ import annotations
 
