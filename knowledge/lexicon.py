@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from .facts import FACTS, Fact
+from .language import asks
 from .textnorm import normalise
 
 __all__ = ["Term", "Lexicon", "lexicon", "LEXICON_FILE", "PROGRAMS", "SUBJECT", "REPLY_KINDS"]
@@ -32,7 +33,6 @@ REPLY_KINDS = ("affirm", "deny", "dont_know", "unsure", "hedge")
 # Commands that change or delete what is stored: acted on only when a short message asks for them
 # (one of their words, and no question words: "重新申请要带什么" asks, "从头来吧" commands)
 COMMANDS = ("restart", "forget")
-ASKING = "asking"  # the words that make a message a question
 COMMAND_LONGEST = 16  # characters: a longer message is a story or a question, not a command
 _REQUEST = re.compile(r"^(?:你们|你)?(?:请|麻烦|能不能|可不可以|可以|能|帮我|帮忙)")
 _REQUEST_END = re.compile(r"[吗么嘛][?？。！!]*$")
@@ -60,7 +60,7 @@ class Lexicon:
         self._adult: set[str] = set()
         if not isinstance(data, Mapping):
             raise ValueError(f"{source}: expected a mapping of kinds")
-        unknown = set(data) - {PROGRAMS, SUBJECT, "replies", "commands", ASKING}
+        unknown = set(data) - {PROGRAMS, SUBJECT, "replies", "commands"}
         if unknown:
             raise self._error(", ".join(sorted(map(str, unknown))),
                               f"unknown kind; known: {PROGRAMS}, {SUBJECT}, replies (each fact's words are "
@@ -72,7 +72,6 @@ class Lexicon:
                 self._load_kind(kind, data[kind])
         self._replies = self._load_replies(data.get("replies") or {})
         self._commands = self._load_commands(data.get("commands") or {})
-        self._asking = self._load_asking(data.get(ASKING) or [])
         self.kinds: tuple[str, ...] = tuple(dict.fromkeys(k for k, _ in self._terms))
 
     # loading and validation
@@ -140,14 +139,6 @@ class Lexicon:
                 self._check_word(w, f"commands.{kind}")
         return {kind: tuple(raw.get(kind) or ()) for kind in COMMANDS}
 
-    def _load_asking(self, raw: Any) -> tuple[str, ...]:
-        if not isinstance(raw, list):
-            raise self._error(ASKING, "expected a list of words")
-        for w in raw:
-            if w not in ("?", "？"):
-                self._check_word(w, ASKING)
-        return tuple(raw)
-
     def command(self, kind: str, text: str) -> bool:
         """Whether `text` asks for the command `kind`: short, with one of its words and no question word
         ("从头来吧", "把我刚才说的都删除掉"; never "从哪个月开始发钱", "重新申请要带什么" or "删了还能恢复吗").
@@ -157,12 +148,7 @@ class Lexicon:
             return False
         if _REQUEST.match(clean):  # "能不能删掉我的信息" asks for it
             clean = _REQUEST_END.sub("", _REQUEST.sub("", clean))
-        return not self.asks(clean)
-
-    def asks(self, text: str) -> bool:
-        """Whether `text` asks something: a question word or mark ("吗", "怎么", "？"), not only states."""
-        clean = normalise(text or "")
-        return any(w in clean for w in self._asking)
+        return not asks(clean)
 
     def _check_word(self, t: Any, where: str) -> None:
         if not isinstance(t, str) or not t.strip():

@@ -275,7 +275,7 @@ def _set_intent(message: Message, name: str, confidence: float) -> None:
 
 
 def facts_decide(message: Message) -> None:
-    from knowledge.lexicon import lexicon
+    from knowledge.language import asks
 
     intent = message.get("intent") or {}
     name = intent.get("name")
@@ -284,7 +284,7 @@ def facts_decide(message: Message) -> None:
         pass  # not a supposed case: read as what it says
     elif name in AROUND_THE_VERDICT and len(said) >= STORY_FACTS:
         pass  # a story with a question in it
-    elif name == "ask_info" and said and not lexicon().asks(message.get(TEXT) or ""):
+    elif name == "ask_info" and said and not asks(message.get(TEXT) or ""):
         pass  # "残疾证是去年办的": a fact stated, nothing asked
     elif name in AROUND_THE_VERDICT and said and CORRECTS.search(message.get(TEXT) or ""):
         pass  # "刚才说错了，证还没办下来": a correction, not a refusal
@@ -318,14 +318,14 @@ def suppositions(message: Message) -> None:
 
 
 def questions_asked(message: Message) -> None:
-    from knowledge.lexicon import lexicon
+    from knowledge.language import asks
     from knowledge.questions import about
 
     intent = message.get("intent") or {}
     if intent.get("name") not in ASKING_KINDS:
         return
     said = {e.get("entity") for e in message.get(ENTITIES, []) if e.get("entity") in _SAYS_SOMETHING}
-    if len(said) >= STORY_FACTS or (said and not lexicon().asks(message.get(TEXT) or "")):
+    if len(said) >= STORY_FACTS or (said and not asks(message.get(TEXT) or "")):
         return  # a story, or a fact stated ("还没有去办残疾证"), not a question
     asked = about(message.get(TEXT) or "")
     if asked.answer or (asked.steps and intent.get("name") != "ask_apply"):

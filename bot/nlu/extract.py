@@ -8,7 +8,6 @@ it, and anything else (the caseworker's one-message /check) can call `extract(te
         {"entity": "disability_category", "start": 6, "end": 8, "value": "physical"},
         {"entity": "disability_grade", "start": 8, "end": 10, "value": "1"},
         {"entity": "needs_long_term_care", "start": 11, "end": 15, "value": "true"},   # 瘫在床上
-        {"entity": "disability_category", "start": 11, "end": 12, "value": "physical"}, # 瘫
         {"entity": "needs_long_term_care", "start": 15, "end": 19, "value": "true"},   # 要人照顾
         {"entity": "program", "start": 22, "end": 26, "value": "care_subsidy"}]
 
@@ -31,8 +30,9 @@ Where the values come from, in order:
   "不需要人照顾", "不是低保" -> household none, "残疾证还没办下来"; the entity's span then takes in
   the negation), and questions or intentions ("有没有残疾证", "怎么办残疾证", "能领低保吗") that
   settle nothing; a denied category or grade ("不是一级") gives nothing;
-- a few phrase patterns for what a single term cannot say ("没证", "生活能自理", "瘫在床上",
-  "收入超过了低保标准", "grade 1");
+- phrase patterns for what a single term cannot say ("没证", "生活能自理", "瘫在床上",
+  "收入超过了低保标准", "单独给她办低保", "care subsidy"): knowledge/phrases.yaml, each with the messages
+  it must be read in;
 - numbers in any form via knowledge.textnorm.find_numbers: 岁/周岁 -> age, 级 -> disability_grade,
   个月/年 -> months_above_line or months_employed by the words around them (收入/超过/低保标准 vs
   上班/工作/就业), else `months`. Out-of-range values (200岁, 7级) are extracted as they are: the
@@ -42,6 +42,17 @@ Where the values come from, in order:
 
 Positions are character offsets in the text as given; the text is normalised first
 (bot.nlu.normalise: same length, so offsets hold).
+
+Where the words live (language as data, issue 14): the terms in knowledge/facts.yaml and
+knowledge/lexicon.yaml; the phrases in knowledge/phrases.yaml; the words around a term that change what
+it says in knowledge/language.yaml: negation and what stands between (`negation`), questions and
+intentions (`questions`), another time, a case, people in general (`unstated`), a programme's name or the
+household's status (`programmes`), other gradings (`grades`), what a number counts (`numbers`), where a
+place is only where something happens (`places`). This module keeps how they combine: each pattern below
+is written with the file's names ("{negation}{gap}?" right before the term: a negation, words between), compiled
+the first time it is used (knowledge.language.Pattern). What stays here is the grammar of numbers, dates
+and punctuation, which no list says better. A new word is a data change: add it, add a message that
+needs it to tests/ (tests/test_language.py for a phrase's examples), run the stress sets.
 """
 from __future__ import annotations
 
@@ -50,6 +61,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Iterable, Sequence
+
+from knowledge.language import Pattern, chars, means, words
 
 from .normalise import normalise_text
 
@@ -69,37 +82,30 @@ _CLAUSE = "，。,.;；!！?？\n、:："
 _TRUE, _FALSE = "true", "false"
 
 # --- negation ----------------------------------------------------------------------------------
-_NEG = (r"(?:没有|没|不是|不用|不需要|不要|用不着|不必|没必要|评不上|吃不上|领不上|够不上|办不下来|批不下来|没法|没办法|"
-        r"不能|无法|上不了|不|无|未|非|并非|别)")
-# words that may stand between the negation and the term: "没有办残疾证", "不是吃低保", "不在福利院"
-_GAP = (r"(?:|办|办过|办理|领|领过|拿|拿过|拿到|吃|吃过|享受|是|在|用|需要|要|有|评|评上|申请|申请过|去办|曾|算|"
-        r"属于|符合|再|还|能|太|怎么|一直|长期)")
-_NEG_BEFORE = re.compile(_NEG + _GAP + r"\s*$")
-_NEG_BEFORE_EN = re.compile(r"(?i)(?<![a-z])(?:no|not|without|never|don'?t\s+have|doesn'?t\s+have|non)[\s-]+(?:an?\s+)?$")
-_QUESTION_BEFORE = re.compile(r"(?:有没有|是不是|是否|有无|能不能|需不需要|要不要|用不用|算不算|属不属于|"
-                              r"在不在|办没办|办没办过|有木有|怎么|怎样|如何|去哪|哪里|想|准备|打算|能否|可以|"
-                              r"能|纳入|申请|单独)" + _GAP + r"\s*$")
-_NEG_AFTER = re.compile(r"^\s*(?:还|也|都|暂时|目前|现在)?(?:没有|没|未|不是)(?:去)?(?:办|半|领|拿|评|申请|办理)?"
-                        r"(?:下来|过|到|好)?(?:了|呢|啊|哦|呀)?\s*$")
-_QUESTION_AFTER = re.compile(r"^\s*(?:吗|么|没有|没|不|是不是|有没有)\s*[?？]?\s*$")
+# The words are knowledge/language.yaml's ({name} is one of its lists or patterns); here, where they
+# stand around a term. A negation right before it, words such as 办/是/在 between: "没有办残疾证", "不在福利院".
+_NEG_BEFORE = Pattern(r"{negation}{gap}?\s*$")
+_NEG_BEFORE_EN = Pattern(r"{negation_en}$", re.IGNORECASE)
+# A question or an intention right before it settles nothing: "有没有残疾证", "怎么办残疾证"
+_QUESTION_BEFORE = Pattern(r"{question_before}{gap}?\s*$")
+# The rest of its clause denies or asks: "残疾证还没办下来", "残疾证有没有？"
+_NEG_AFTER = Pattern(r"^\s*{denied_after}\s*$")
+_QUESTION_AFTER = Pattern(r"^\s*{asked_after}\s*[?？]?\s*$")
 # "不是没有证": two negations say yes; "我可没说他不要人照顾": what was not said says nothing.
-_DOUBLE_NEG = re.compile(r"(?<![也都啥么])(?:不是|并不是)(?:没有|没|不)" + _GAP + r"\s*$")
-_NOT_SAID = re.compile(r"(?:没说|不是说|并不是说|没有说)[^，。,.;；\s]{0,8}$")
+_DOUBLE_NEG = Pattern(r"{double_negation}{gap}?\s*$")
+_NOT_SAID = Pattern(r"{not_said}[^，。,.;；\s]{0,8}$")
 # A term said of another time, of a case that may not be, or of someone else in general: it states
 # nothing about this person now ("以前是低保户", "残疾证丢了的话", "打零工的时候", "怀疑是孤独症",
-# "只有低保户才能领", "跟孤儿差不多").
-_UNSTATED_BEFORE = re.compile(r"(?:以前|原来|过去|曾经|偶尔|如果|要是|假如|万一|怀疑|疑似|像是|只有|只要|不管|那年|那时候?|当年|"
-                              r"听说|准备|打算|下个月|下个?礼拜|下周|明年|以后再|是不是|是否|出门|外出|"
-                              r"那会儿?|"
-                              r"无论|除非|一般|哪些|什么样的?)[^，。,.;；!！?？\s]{0,8}$|从$")
-_UNSTATED_AFTER = re.compile(r"^(?:的时候|那时候|丢了|掉了|没了|不见了|到期|过期|怎么|咋|去哪|在哪|哪里|要去|有什么用|"
-                             r"办理|也能|也可以|才能|才可以|都能|康复中心|康复机构|中心|机构|学校|"
-                             r"证明|职工|领养|收养|抱养|做康复|上班|工作|当老师|当阿姨|不是只有|只有|是不是|做过康复)")
-_LAPSED = re.compile(r"过期|到期|丢了|弄丢|掉了|作废|注销")  # later in the clause: "办了又过期了"
-_IF_AFTER = re.compile(r"^(?:以后|之后|后|的话|以前|之前|了?还能|了?还可以|了?能不能|了?会不会)")
-_QUESTION_REST = re.compile(r"吗|么|[?？]|多久|几个月|怎么|咋|能不能|还能|会不会|是不是|可以吗")
-_COMPARED = re.compile(r"(?:跟|和|像|如同|好比)[^，。,.;；\s]{0,6}$")
-_COMPARED_AFTER = re.compile(r"^[^，。,.;；\s]{0,4}(?:差不多|一样|似的|一个样)")
+# "只有低保户才能领", "跟孤儿差不多"). A few words may stand between the word before and the term.
+_UNSTATED_BEFORE = Pattern(r"{unstated_before}[^，。,.;；!！?？\s]{0,8}$|{unstated_right_before}$")
+_NOW = Pattern("{now}")
+_UNSTATED_AFTER = Pattern("^{unstated_after}")
+_ASKS_HOW_WHERE = Pattern("{asks_how_where}")
+_LAPSED = Pattern("{lapsed}")  # later in the clause: "办了又过期了"
+_IF_AFTER = Pattern("^{if_after}")
+_QUESTION_REST = Pattern("{question_rest}")
+_COMPARED = Pattern(r"{compared}[^，。,.;；\s]{0,6}$")
+_COMPARED_AFTER = Pattern(r"^[^，。,.;；\s]{0,4}{compared_after}")
 
 
 def unstated(text: str, start: int, end: int) -> bool:
@@ -107,10 +113,10 @@ def unstated(text: str, start: int, end: int) -> bool:
     general, rather than of this person now (see _UNSTATED_BEFORE)."""
     before, after = _clause(text, start, end)
     past = _UNSTATED_BEFORE.search(before)
-    if past and not re.search(r"现在|如今|目前|今年|这会儿?", before[past.start():]):
+    if past and not _NOW.search(before[past.start():]):
         return True
     ask = _UNSTATED_AFTER.match(after)
-    if ask and not (re.match(r"怎么|咋|去哪|在哪|哪里|要去", ask.group())
+    if ask and not (_ASKS_HOW_WHERE.match(ask.group())
                     and _OTHER_PROGRAMME.search(after[ask.end():])):
         return True  # "残疾证怎么办"; but "低保户咋申请护理补贴" asks about another programme
     if _LAPSED.search(after[:12]):
@@ -159,158 +165,58 @@ def negation(text: str, start: int, end: int) -> tuple[bool | None, int, int]:
     m = _NEG_AFTER.match(after)
     if m:
         return False, start, end + len(after.rstrip())
-    if _QUESTION_AFTER.match(after) and text[end:].strip() in ("吗", "吗？", "吗?", "么", "没有", "没有？"):
+    if _QUESTION_AFTER.match(after) and text[end:].strip() in words("asked_alone"):
         return None, start, end
     return True, start, end
 
 
 # --- phrase patterns ------------------------------------------------------------------------------
-# (pattern, entity, value): what the lexicon's single terms cannot say. The entity's span is the
-# group "t" (the words after a negation), else the whole match. A phrase beats an overlapping lexicon
-# match of the same entity type.
-_CERT = r"(?:残疾人?证|证件|证)(?![明书据实])"
-_CARE = r"(?:照顾|护理|照料|伺候|陪护|看护)"
-_WORK = r"(?:工作|上班|就业|打工|上岗)"
-_LINE = r"(?:当地的?)?低保(?:标准|线)"
-PHRASES: list[tuple[re.Pattern, str, str]] = [(re.compile(p), e, v) for p, e, v in [
-    # 残疾人证
-    (r"(?:还没有|还没|没有|没|无|未)(?:去)?(?:办|领|拿|申请|办理)?(?:过|到|下来)?" + _CERT,
-     "has_certificate", _FALSE),
-    (r"(?<![残疾人])证(?:还|也)?(?:没有|没)(?:办|拿|领)?(?:下来|过)?", "has_certificate", _FALSE),
-    (r"(?:正在|还在|在)(?:办|申请|办理)" + _CERT, "has_certificate", _FALSE),
-    (r"(?:准备|打算|想|想要|要)[^，。,.;；!！?？\s]{0,6}?(?:去)?(?:给[^，。,.;；\s]{0,3})?办(?:个|一个|张)?" + _CERT,
-     "has_certificate", _FALSE),
-    (_CERT + r"(?:正在|还在|在)(?:办|申请|办理)", "has_certificate", _FALSE),
-    (r"(?P<t>(?:残疾人?)?证)(?:已经|早就|早|也)?(?:办了|办好了|办下来了|有了|拿到了|领了)", "has_certificate", _TRUE),
-    (r"(?P<t>(?:残疾人?)?证)(?:是|也|都)?(?:有(?:的|滴|个|嘞|哩|咧|呢|啊)|在(?:家|我|俺|屋)[^，。,.;；\s]{0,4}|拿着)",
-     "has_certificate", _TRUE),
-    (r"(?P<t>办的是[^，。,.;；\s]{0,8}?的?证)", "has_certificate", _TRUE),
-    (r"(?P<t>的证)(?:早就|早|已经)?(?:办好了|办了|有的|有)", "has_certificate", _TRUE),
-    (r"办(?:过|好|完|下来)了?(?P<t>(?:残疾人?)?证)", "has_certificate", _TRUE),
-    # work
-    (r"(?:没有|没|无|不|不在|没在|不去)(?:去)?" + _WORK, "employed", _FALSE),
-    (r"(?:无业|失业|待业|下岗|没活干|没事做)(?!金|保险|证|登记)", "employed", _FALSE),
-    (r"(?:在|有|找了|找到了|参加了?)(?P<t>工作)(?!人员|单位)", "employed", _TRUE),
-    (r"(?<![没不无])(?P<t>工作)(?:了|着)", "employed", _TRUE),
-    # long-term care
-    (r"(?:不|用不着|不必)(?:用|需要|要|太需要)?(?:人|别人|家人|专人)?" + _CARE, "needs_long_term_care", _FALSE),
-    (r"(?:生活)?(?<!不)(?<!不太)(?:能|可以|还能|还可以)(?:自理|照顾自己|自己照顾自己)", "needs_long_term_care", _FALSE),
-    (r"生活(?:上)?(?:能|可以)?自理", "needs_long_term_care", _FALSE),
-    (r"(?P<t>(?:瘫|躺|卧)(?:痪)?(?:在)?(?:床|炕)上(?:不起)?|(?:瘫|躺|卧)(?:痪)?在(?:床|炕)(?:不起)?)", "needs_long_term_care", _TRUE),
-    (r"(?P<t>瘫(?:痪)?了(?:好几|十来|[一二两三四五六七八九十几\d]+)年)", "needs_long_term_care", _TRUE),
-    (r"(?P<t>(?:一直|只能|天天|整天|常年|成天)(?:在家|在床上|在炕上)?躺着)", "needs_long_term_care", _TRUE),
-    (r"(?P<t>(?:吃饭|饭|穿衣|上厕所|洗澡|做饭|大小便|翻身|吃喝拉撒|干啥|干什么|嘎哈)[^，。,.\s]{0,6}?(?:都)?"
-     r"(?:要|得|需要|靠)(?:有)?(?:人|我|家人|别人|保姆)?(?:帮|喂|抱|扶|伺候|端|弄|管|照顾))", "needs_long_term_care", _TRUE),
-    (r"(?P<t>(?:得|要|需要)(?:有)?人(?:看着|守着|陪着|盯着|看))", "needs_long_term_care", _TRUE),
-    (r"(?P<t>起不来床|起不来了|下不了(?:床|地|炕)|下不来床)", "needs_long_term_care", _TRUE),
-    (r"(?P<t>离了人不行|离了人就不行|(?:人在)?伺候(?:着)?)", "needs_long_term_care", _TRUE),
-    (r"(?:不用|用不着|不需要)(?:人|别人|家里人)(?:管|照顾|伺候|看着)", "needs_long_term_care", _FALSE),
-    (r"(?<!不)(?:能|可以|还能)(?:拄着拐)?自己(?:吃饭|上厕所|走路|穿衣|洗澡)(?!不)", "needs_long_term_care", _FALSE),
-    (r"自己(?:能|可以)(?:吃饭|上厕所|走路|走|穿衣|洗澡)(?!不)", "needs_long_term_care", _FALSE),
-    (r"(?P<t>(?:需要|要|得|全靠|靠|离不了|离不开)(?:有)?(?:人|专人|家人|别人)(?:长期|一直|全天|24小时)?"
-     + _CARE + ")", "needs_long_term_care", _TRUE),
-    (r"(?P<t>离不了人|身边离不开人|离不得人)", "needs_long_term_care", _TRUE),
-    # income and the 低保 line
-    (r"(?:还没有|还没|没有|没|未|不到)(?:超过|超出|高于|超|到)了?" + _LINE, "income_above_line", _FALSE),
-    (r"(?P<t>收入超线|超线了?)", "income_above_line", _TRUE),
-    (r"(?P<t>(?:超过|超出|高于|超)了" + _LINE + ")", "income_above_line", _TRUE),
-    (r"(?P<t>(?:超出|高于)" + _LINE + ")", "income_above_line", _TRUE),
-    (r"(?:低于|不到|不够)" + _LINE, "income_above_line", _FALSE),
-    (r"(?P<t>比" + _LINE + r"(?:还)?高)", "income_above_line", _TRUE),
-    (r"比" + _LINE + r"(?:还)?低", "income_above_line", _FALSE),
-    # work as people have it
-    (r"(?P<t>(?:有|在)(?:活儿?干|事做|活儿?做))", "employed", _TRUE),
-    (r"(?:没|没有)(?:活儿?干|事做|活儿?做|上班|工作|事干)", "employed", _FALSE),
-    (r"(?:在家|家里)(?:待着|呆着|闲着|歇着)", "employed", _FALSE),
-    (r"(?P<t>开了?(?:一?家|个|间)[\u4e00-\u9fff]{0,4}?(?:店|馆|铺|厂|公司|超市|摊))", "employed", _TRUE),
-    (r"(?P<t>在岗|在职|(?:送|跑)(?:外卖|快递|滴滴)|看大门|当保安|做保安|打更|当门卫|开了?(?:个|一个|家)?网店|"
-     r"开了?(?:个|一个|家)?小卖部|修鞋)", "employed", _TRUE),
-    (r"(?P<t>在(?:一个|一家)?[\u4e00-\u9fff]{0,4}?(?:厂子|厂|矿|工地|车间|超市|饭店|公司|单位|商场|养老院)(?:里|上)?"
-     r"(?:上班|干活|做事|打工|做质检|看大门|当保安|做护理))", "employed", _TRUE),
-    (r"(?P<t>做(?:护理|保洁|保安|质检|会计|厨师)(?:工作)?)", "employed", _TRUE),
-    (r"(?P<t>(?:已经)?干了(?:好几|[一二两三四五六七八九十几\d]+)年了?)", "employed", _TRUE),
-    (r"(?:退休了|已经退休|早退休|辞职了?|辞了|辞工|找不到(?:活|工作|事)(?:干|做)?|(?:就)?没(?:再)?干了|(?:啥也|什么也|什么都|啥都)?干不了活?|"
-     r"闲在家(?:里)?|开不了了)", "employed", _FALSE),
-    # households that say they have no help at all
-    (r"(?P<t>(?:啥|什么)(?:救助|补助|待遇)?(?:都|也)没(?:有|享受)?|啥也不是|什么也不是|啥都不是)", "household", "none"),
-    # a child's parents
-    (r"(?P<t>爹妈都没了|爹妈都不在了|父母都不在了|没了(?:爸妈|父母|爹妈)|爸妈都没了)", "orphan", _TRUE),
-    (r"(?P<t>(?:爸|妈|爸爸|妈妈|父亲|母亲|父母|爸妈)(?:都|还|也)?(?:健在|在世|活着)|"
-     r"(?:爸|妈|爸爸|妈妈|父亲|母亲|父母|爸妈)(?:都|还|也)在(?=$|[，。,.！!？?\s]|就是|但|呢|啊|着))", "orphan", _FALSE),
-    (r"(?P<t>在(?:县里的|市里的)?(?:儿童)?福利院长大)", "in_welfare_institution", _TRUE),
-    (r"(?:还)?(?:没有|没)(?:确诊|诊断)(?:过|出来)?", "autism", _FALSE),
-    (r"(?P<t>长照|需长照)", "needs_long_term_care", _TRUE),
-]]
+# knowledge/phrases.yaml (knowledge.phrases): what the lexicon's single terms cannot say, each a pattern,
+# the fact and value it says, in an order that matters. The entity's span is the group "t" (the words
+# after a negation), else the whole match. A phrase beats an overlapping lexicon match of the same
+# entity type. Programmes named in people's words (the lexicon's terms are single words; these have
+# words between) come from the same file.
 
-# Programmes named in people's words (the lexicon's terms are single words; these have words between).
-_DIBAO_ALONE = r"(?:单独|一个人|单人|单个人|自己一个人)"
-PROGRAM_PHRASES: list[tuple[re.Pattern, str]] = [(re.compile(p), v) for p, v in [
-    (_DIBAO_ALONE + r"(?:给[她他它]|帮[她他它]|给孩子|为[她他])?(?:办|申请|申办|吃|领|纳入|享受|办理|弄)(?:个)?低保",
-     "dibao_individual"),
-    (r"(?:把|让)?[她他它]?" + _DIBAO_ALONE + r"(?:纳入|列入|算)(?:进)?低保", "dibao_individual"),
-    (r"低保(?:会不会|会|还会不会|是不是要|是不是就|要不要|还能不能|能不能继续|还给不给|还能)"
-     r"(?:马上|立刻|立马|立即|直接|一下子|就|也|都|跟着)*(?:被)?(?:停|取消|断|没了|退出|清退)",
-     "dibao_gradual_exit"),
-    (r"低保(?:被)?(?:停|取消|断)(?:了)?(?:吗|么|不|没有|没)", "dibao_gradual_exit"),
-    (r"低保(?:是不是|会不会|还会不会)[^，。,.;；\s]{0,4}?(?:停|取消|断)", "dibao_gradual_exit"),
-    (r"(?:超过|超出|超)了?低保(?:线|标准)?了?[^。；;]{0,6}?还能(?:再)?(?:领|拿|吃)", "dibao_gradual_exit"),
-    (r"(?<![\u4e00-\u9fff])护理[?？]", "care_subsidy"),
-    (r"(?:上班|工作|就业|打工|找到工作)(?:了|以后|后)?(?:的话)?[，,]?(?:家里的?|我家|俺家)?低保(?:还)?(?:能|可以)(?:继续)?(?:领|吃|拿)",
-     "dibao_gradual_exit"),
-    (r"护理(?:的|那个|方面的|这块的?)?(?:钱|补贴|补助|费|金)", "care_subsidy"),
-    (r"康复(?:训练)?(?:的|那个|方面的)?(?:钱|补贴|补助|费|救助)", "child_rehab_aid"),
-]]
+# --- a programme, or the household's status ------------------------------------------------------
 # Before 低保 in a clause: it names the programme someone applies for, not the household's status
 # ("给她办低保", "申请低保", "能吃上低保"). After 了/过/下来 it is done ("办了低保": a 低保 household).
-_APPLY_BEFORE = re.compile(r"(?:办|办理|申请|申办|纳入|列入|报|弄|搞|吃上|领上|去办|想办|要办|能办|够|够得上|差一点就够|"
-                           r"给[她他它]办|帮[她他它]办|给孩子办)(?:一?个)?$")
+_APPLY_BEFORE = Pattern(r"{apply_before}(?:一?个)?$")
 # A question about whether one may have it, a few words before: "能不能单独立户吃低保".
-_MAY_BEFORE = re.compile(r"(?:能不能|可不可以|能否|是否|可以|能|想办|想申请|想吃|要办|要申请)[^，。,.;；!！?？\s]{0,8}?"
-                         r"(?:吃|领|办|申请|纳入|享受|拿|进|列入)?$")
+_MAY_BEFORE = Pattern(r"{may_before}[^，。,.;；!！?？\s]{0,8}?{take_verbs}?$")
 # 低保 before a question about another programme is the household's ("低保户咋申请护理补贴").
-_OTHER_PROGRAMME = re.compile(r"护理|生活补贴|补贴|补助|康复|渐退|两补|残疾证|钱")
+_OTHER_PROGRAMME = Pattern("{other_programme}")
 # After 低保: what the programme is like, not whether the household has it ("低保怎么申请").
-_PROGRAM_AFTER = re.compile(r"^(?:的?(?:政策|条件|标准|待遇|规定|申请)|怎么|咋|如何|要什么|需要什么|有什么|能不能|"
-                            r"好不好|难不难|线|标|金|还能|还会|能保留|保留|会不会|会|给缓|缓|"
-                            r"(?:就|也|都|已经)?(?:给|被)?(?:停|取消|断)|名额|是什么|是啥|去年停|早停|户是什么|的人|"
-                            r"户的标准|户的残疾人|户家里有|户能|户办|户有什么)")
-# 一级 / 2级 followed by these is some other grading ("一级市场", "二级医院", "三级甲等", "一级护理").
-_NOT_GRADE_AFTER = tuple("市医院公路教师建造响应保护警报方棒甲乙学资企单干职工风险预部机政行标指城站台品茶厨演作运裁"
-                         "士军官水平考英汉钢别以加跳阶层楼选板建筑律翻译消防退往钳车焊电木")
-_NOT_GRADE_BEFORE = tuple("高低升降提晋年")
+_PROGRAM_AFTER = Pattern("^{program_after}")
+_ASKS_HOW = Pattern("{asks_how}")
+_OWNER_MARK = Pattern("[{owner_marks:chars}]")
+_IN_GENERAL_AFTER = Pattern("{in_general_after}")
 # Before a grade: another grading (血压, 伤残鉴定, 工伤, a hospital's): "高血压三级", "伤残鉴定二级".
-_OTHER_GRADING = re.compile(r"(?:血压|伤残|工伤|鉴定|护理等级|医院|甲等|职称|钢琴|英语|考级|等级考试)[^，。,.;；\s]{0,3}$")
+# After it (language.yaml not_grade_after, not_grade_before): "一级市场", "二级医院", "高一级".
+_OTHER_GRADING = Pattern(r"{other_grading}[^，。,.;；\s]{0,3}$")
 
-# English that no single word of the lexicon holds
-_EN_NUM = {"one": 1, "two": 2, "three": 3, "four": 4, "i": 1, "ii": 2, "iii": 3, "iv": 4}
-# (?<![a-z]) rather than \b: Chinese characters are word characters too ("领care subsidy")
-_EN_GRADE = re.compile(r"(?i)(?<![a-z])(?:grade|level|class)\s*(?P<n>\d{1,2}|one|two|three|four|iv|i{1,3})(?![a-z0-9])")
-_EN_AGE = re.compile(r"(?i)(?<![a-z0-9])(?:(?P<n>\d{1,3})\s*(?:years?|yrs?)[\s-]*old|(?P<m>\d{1,3})\s*y/?o(?![a-z])|"
-                     r"aged?\s*:?\s*(?P<k>\d{1,3})(?![0-9]))")
-_EN_PROGRAMS = [(re.compile(p), v) for p, v in [
-    (r"(?i)(?<![a-z])(?:nursing|care)\s+(?:subsid(?:y|ies)|allowance|benefit)s?(?![a-z])", "care_subsidy"),
-    (r"(?i)(?<![a-z])living\s+(?:subsid(?:y|ies)|allowance|benefit)s?(?![a-z])", "living_subsidy"),
-    (r"(?i)(?<![a-z])(?:child(?:ren)?'?s?\s+)?rehab(?:ilitation)?(?:\s+aid)?(?![a-z])", "child_rehab_aid"),
-]]
+# English that no single word of the lexicon holds (language.yaml en_grade, en_age; programmes in phrases.yaml)
+_EN_GRADE = Pattern("{en_grade}", re.IGNORECASE)
+_EN_AGE = Pattern("{en_age}", re.IGNORECASE)
 _LATIN_WORD = re.compile(r"[A-Za-z]{4,}")
 
 # --- numbers ----------------------------------------------------------------------------------------
-_ABOVE_WORDS = ("收入", "超过", "超出", "超标", "高于", "低保标准", "低保线", "渐退", "退出低保", "退保")
-_WORK_WORDS = ("上班", "工作", "就业", "打工", "上岗", "干活", "活干", "活儿", "干了", "创业", "做生意", "开店", "摆摊",
-               "上工", "打零工", "进厂", "网店")
-_AGE_CUE = re.compile(r"(?:今年|年龄|年纪|岁数|年满|满)(?:是|有|为|:|：|已经|才|都)?\s*$")
-_PER_MONTH_BEFORE = re.compile(r"(?:钱|元|块|多少|每|一个人)\s*$")
-_PER_MONTH_AFTER = re.compile(r"^\s*(?:发|给|能|不到|挣|收入|多少|才|就|只有|只|的钱|的收入|工资|有[\d一二三四五六七八九十两几百千]|"
-                              r"[\d一二三四五六七八九十两几]+[百千万块元])")
-_AGE_ADVERBS = re.compile(r"(?:他|她|它|我|俺|咱|人家)?(?:今年|现在|都|已经|才|也|快)*$")
-_GRADE_CUE = re.compile(r"(?:等级|级别|评级|评的是|评了)(?:是|为|:|：)?\s*$")
+# What a count of months measures is the words it follows (language.yaml above_words, work_words).
+_AGE_CUE = Pattern(r"{age_cue}{age_cue_then}?\s*$")
+_PER_MONTH_BEFORE = Pattern(r"{per_month_before}\s*$")
+_PER_MONTH_AFTER = Pattern(r"^\s*(?:{per_month_after}|有[\d一二三四五六七八九十两几百千]|[\d一二三四五六七八九十两几]+[百千万块元])")
+_AGE_ADVERBS = Pattern(r"{age_person}?{age_adverbs}*$")
+_GRADE_CUE = Pattern(r"{grade_cue}{grade_cue_then}?\s*$")
 # In a message about a 低保 household's income, 上班/就业/打工 first says why it rose (exit_cause), then
 # that the person works (employed); elsewhere the other way round. Both are always given.
-_EXIT_CONTEXT = ("收入", "超过", "超出", "超标", "高于", "低保标准", "低保线", "不再符合", "不符合低保",
-                 "挣得多", "挣钱多", "挣多了", "钱多了")
 # Work is why the income rose only where the message links the two: "开店以后收入超标了".
-_EXIT_LINK = re.compile(r"(?:以后|之后|后|因为|所以|使|让|导致|挣|赚|多了|就|才)")
-_FILLER = " \t\r\n,.;:!?，。；：！？、~～…了吧啊呀呢哦嗯"
+_EXIT_LINK = Pattern("{exit_link}")
+_BECAUSE = Pattern(r"{because}[^，。,.;；\s]{0,6}$")
+_PUNCTUATION = " \t\r\n,.;:!?，。；：！？、~～…"
+
+
+def _filler() -> str:
+    """What says nothing around a number: punctuation and particles (language.yaml filler_particles)."""
+    return _PUNCTUATION + chars("filler_particles")
 
 
 @dataclass
@@ -422,6 +328,7 @@ def _squeeze(text: str) -> tuple[str, list[int]]:
     if not candidates:
         return text, []
     from knowledge.gazetteer import gazetteer
+    from knowledge.phrases import phrases
     from knowledge.textnorm import find_quantities
 
     drop = {i for m in candidates for i in range(m.start(), m.end())}
@@ -430,7 +337,7 @@ def _squeeze(text: str) -> tuple[str, list[int]]:
     spans = [(s, e) for s, e in _terms().match(_tokens(joined))]
     spans += [(m.start, m.end) for m in gazetteer().mentions(joined)]
     spans += [(q.start, q.end) for q in find_quantities(joined)]
-    spans += [m.span() for pattern, _, _ in PHRASES for m in pattern.finditer(joined)]
+    spans += [m.span() for p in phrases().facts for m in p.pattern.finditer(joined)]
     inside: set[int] = set()
     for s, e in spans:
         if e - s < 2:
@@ -499,7 +406,8 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-_QUESTION_WORDS = re.compile(r"有没有|是不是|需不需要|要不要|用不用|在不在|办没办|有木有|是否|有无")
+_QUESTION_WORDS = Pattern("{question_words}")
+_NOT_IS = Pattern("{not_is}$")
 
 
 def _asked(text: str, start: int) -> bool:
@@ -511,8 +419,11 @@ def _asked(text: str, start: int) -> bool:
 
 
 def _phrases(text: str) -> list[_Ent]:
+    from knowledge.phrases import phrases
+
     out: list[_Ent] = []
-    for pattern, entity, value in PHRASES:
+    for phrase in phrases().facts:
+        pattern, entity, value = phrase.pattern, phrase.fact, phrase.value
         for m in pattern.finditer(text):
             s, e = m.span("t") if "t" in pattern.groupindex else m.span()
             if any(o.entity == entity and _overlaps((s, e), (o.start, o.end)) for o in out):
@@ -527,10 +438,17 @@ def _phrases(text: str) -> list[_Ent]:
                 if _NOT_SAID.search(before) or unstated(text, m.start(), m.end()):
                     out.append(_Ent(entity, s, e, "", "asked"))  # says nothing, hides the term
                     continue
-                if re.search(r"(?:不是|并不是|也不是)$", before):
+                if _NOT_IS.search(before):
                     value = _TRUE  # "不是没有证": two negations
             out.append(_Ent(entity, s, e, value, "phrase"))
     return out
+
+
+# A term's role in its phrase (language.yaml `terms`): 精神头不好, 福利院的娃, 一只眼看不见
+_SPIRITS_AFTER = Pattern("{spirits_after}")
+_SPIRITS_BEFORE = Pattern("{spirits_before}$")
+_PEOPLE_THERE = Pattern("{people_there}")
+_ONE_EYE = Pattern(r"{one_eye}[^，。]{0,3}$")
 
 
 def _lexicon(text: str, spans: Iterable[tuple[int, int]], phrases: list[_Ent], about: str | None = None
@@ -570,14 +488,12 @@ def _lexicon(text: str, spans: Iterable[tuple[int, int]], phrases: list[_Ent], a
                 continue  # 给她办低保, 低保怎么申请, 低保标准: the programme, not the household's status
             if label == "disability_grade" and not grade_context(text, s, e):
                 continue  # 一级市场, 二级医院, 高一级
-            if label == "disability_category" and text[s:e] == "精神" and (re.match(
-                    r"(?:头|状态|面貌|压力|不太好|不好|挺好|很好|还好|不错|差|足|好)", text[e:])
-                    or re.search(r"(?:有|没|没有|挺有|很有)$", text[max(0, s - 2):s])):
+            if label == "disability_category" and text[s:e] == "精神" and (
+                    _SPIRITS_AFTER.match(text[e:]) or _SPIRITS_BEFORE.search(text[max(0, s - 2):s])):
                 continue  # 精神头不好: spirits, not a category
-            if label == "in_welfare_institution" and re.match(r"的(?:娃|孩子|人)", text[e:]):
+            if label == "in_welfare_institution" and _PEOPLE_THERE.match(text[e:]):
                 continue  # "儿童福利院的娃也能办吗": children there in general
-            if label == "disability_category" and re.search(r"(?:一只眼|单眼|左眼|右眼|一个眼睛?|一边)[^，。]{0,3}$",
-                                                            text[max(0, s - 8):s]):
+            if label == "disability_category" and _ONE_EYE.search(text[max(0, s - 8):s]):
                 continue  # one eye that cannot see: not, by itself, a 视力残疾
             es, ee = s, e
             if label in BOOL_FACTS or label in ("household", "disability_category", "disability_grade",
@@ -602,18 +518,23 @@ def _exit_linked(text: str, start: int, end: int) -> bool:
     """Whether the work term at [start, end) is said to be why the income rose: an income word close
     after it with a linking word between ("开店以后收入超标了", "上班挣得多了"), or "因为…" before."""
     after = text[end:end + 16]
-    for word in _EXIT_CONTEXT:
+    if any(word in after for word in words("exit_said")):
+        return True  # "上班挣得多了": says it by itself
+    for word in words("exit_context"):
         i = after.find(word)
-        if i >= 0 and (_EXIT_LINK.search(after[:i + len(word)]) or word.startswith(("挣", "钱"))):
+        if i >= 0 and _EXIT_LINK.search(after[:i + len(word)]):
             return True
-    return bool(re.search(r"(?:因为|由于|是因为)[^，。,.;；\s]{0,6}$", text[max(0, start - 10):start]))
+    return bool(_BECAUSE.search(text[max(0, start - 10):start]))
 
 
 def _program_phrases(text: str, taken: list[_Ent]) -> list[_Ent]:
     """Programmes named with words between their parts ("单独给她办低保", "护理的钱")."""
+    from knowledge.phrases import phrases
+
     out: list[_Ent] = []
     spans = [(t.start, t.end) for t in taken if t.entity == "program"]
-    for pattern, program in PROGRAM_PHRASES:
+    for phrase in phrases().programs:
+        pattern, program = phrase.pattern, phrase.value
         for m in pattern.finditer(text):
             if any(_overlaps(m.span(), sp) for sp in spans):
                 continue
@@ -628,20 +549,20 @@ def programme_named(text: str, start: int, end: int) -> bool:
     before, after = _clause(text, start, end)
     term = text[start:end]
     may = _MAY_BEFORE.search(before)
-    if may and (may.group().endswith(("吃", "领", "办", "申请", "纳入", "享受", "拿", "进", "列入"))
-                or term.startswith(("吃", "领", "拿", "享受"))):
+    if may and (may.group().endswith(words("take_verbs")) or term.startswith(words("taking"))):
         return True
     after_match = _PROGRAM_AFTER.match(after)
-    if after_match and re.match(r"怎么|咋|如何|能不能|有什么|要什么|需要什么", after_match.group()) \
+    if after_match and _ASKS_HOW.match(after_match.group()) \
             and _OTHER_PROGRAMME.search(after[after_match.end():]):
         return False  # "咱是低保户咋申请护理补贴": 护理补贴 is asked about; the 低保 is theirs
     if _APPLY_BEFORE.search(before) or after_match:
         return True
-    if term == "低保户" and not re.search(r"[我俺咱家是们他她]", before) and re.match(
-            r"(?:办|家里有|的(?:残疾人|人|标准)|都|就|才)", after):
+    if term == "低保户" and not _OWNER_MARK.search(before) and _IN_GENERAL_AFTER.match(after):
         return True  # "低保户办残疾证不要钱", "低保户家里有残疾人的…": 低保 households in general
-    return any(m.start() <= start and end <= m.end() for pattern, _ in PROGRAM_PHRASES
-               for m in pattern.finditer(text))
+    from knowledge.phrases import phrases
+
+    return any(m.start() <= start and end <= m.end() for p in phrases().programs
+               for m in p.pattern.finditer(text))
 
 
 def grade_context(text: str, start: int, end: int) -> bool:
@@ -652,8 +573,12 @@ def grade_context(text: str, start: int, end: int) -> bool:
         return False
     if _OTHER_GRADING.search(text[max(0, start - 8):start]):
         return False
-    return not (text[end:end + 1].startswith(_NOT_GRADE_AFTER) or text[start - 1:start].startswith(_NOT_GRADE_BEFORE)
-                and start > 0)
+    return not (text[end:end + 1].startswith(words("not_grade_after"))
+                or text[start - 1:start].startswith(words("not_grade_before")) and start > 0)
+
+
+_DENIED_RIGHT_BEFORE = Pattern("{denied_right_before}$")
+_COUNT_FILLERS = Pattern(r"[{count_fillers:chars}，,。.\s]")
 
 
 def _context_months(text: str, start: int, end: int) -> str:
@@ -666,8 +591,8 @@ def _context_months(text: str, start: int, end: int) -> str:
 
     def nearest(lo: int, hi: int):
         best = None
-        for words, entity in ((_ABOVE_WORDS, "months_above_line"), (_WORK_WORDS, "months_employed")):
-            for w in words:
+        for telling, entity in ((words("above_words"), "months_above_line"), (words("work_words"), "months_employed")):
+            for w in telling:
                 for m in re.finditer(re.escape(w), text[lo:hi]):
                     ws, we = lo + m.start(), lo + m.end()
                     if we <= start:
@@ -676,23 +601,23 @@ def _context_months(text: str, start: int, end: int) -> str:
                             rank = (1, start - we)
                     else:
                         rank = (1, ws - end if ws >= end else 0)
-                    denied = entity == "months_employed" and re.search(r"(?:没|不|无|没有)$", text[max(0, ws - 2):ws])
+                    denied = entity == "months_employed" and _DENIED_RIGHT_BEFORE.search(text[max(0, ws - 2):ws])
                     if best is None or rank < best[0]:
                         best = (rank, MONTHS if denied else entity)
         return best
 
     best = nearest(lo, hi)
     if best is None:
-        said = re.sub(r"[了都快已经有差不多大概将近才刚整足满多的啊呀吧，,。.\s]", "", before + after)
+        said = _COUNT_FILLERS.sub("", before + after)
         if said:  # "我爸瘫了十来年了": the clause says what it measures, and it is none of these
             return MONTHS
         best = nearest(0, len(text))  # the count alone in its clause: "…收入超了，两个月了"
     return best[1] if best else MONTHS
 
 
-_CALENDAR_MONTH_BEFORE = re.compile(r"(?:今年|去年|前年|明年|从|自从?|到|于)\s*$")
-_CALENDAR_MONTH_AFTER = re.compile(r"(?:份|号|日|初|底|中旬|开始|起|以来)")
-_RELATIVE_AGE = re.compile(r"(?:比[^，。,.;；!！?？\s]{0,8}(?:大|小|年轻|老)了?|相差|差了|差|大了|小了)$")
+_CALENDAR_MONTH_BEFORE = Pattern(r"{calendar_month_before}\s*$")
+_CALENDAR_MONTH_AFTER = Pattern("{calendar_month_after}")
+_RELATIVE_AGE = Pattern(r"(?:比[^，。,.;；!！?？\s]{0,8}{older_younger}了?|{age_difference})$")
 
 
 def _calendar_ages(text: str, taken: list[_Ent], today: date | None) -> list[_Ent]:
@@ -717,7 +642,8 @@ def _numbers(text: str, taken: list[_Ent]) -> list[_Ent]:
     out: list[_Ent] = []
     grade_spans = [(t.start, t.end) for t in taken if t.entity == "disability_grade"]
     calendar = [(t.start, t.end) for t in taken if t.source == "calendar"]
-    stripped = text.strip(_FILLER)
+    filler = _filler()
+    stripped = text.strip(filler)
     for q in find_quantities(text):
         s, e = q.start, q.end
         if any(_overlaps((s, e), c) for c in calendar):
@@ -731,7 +657,7 @@ def _numbers(text: str, taken: list[_Ent]) -> list[_Ent]:
         elif q.unit == "级":
             if q.approximate or any(_overlaps((s, e), g) for g in grade_spans):
                 continue  # "一二级": one of two grades, said as such
-            if rest.startswith(("别", "以上", "以下")) or not grade_context(text, s, e):
+            if rest.startswith(words("grade_range_after")) or not grade_context(text, s, e):
                 continue
             if polarity(text, s, e) is not True:
                 continue  # "不是一级", "以前是三级", "要是评上一级的话"
@@ -742,7 +668,7 @@ def _numbers(text: str, taken: list[_Ent]) -> list[_Ent]:
             if text[e:].startswith("大"):  # 十个月大: a baby
                 out.append(_Ent("age", s, e + 1, "0", "number"))
                 continue
-            if rest.startswith(("级", "代", "前", "底", "初", "内", "的时候", "生")):
+            if rest.startswith(words("not_a_count_after")):
                 continue  # 一年级, 90年代, 三年前
             out.append(_Ent(_context_months(text, s, e), s, e, value, "number"))
         elif q.unit is None:
@@ -758,8 +684,8 @@ def _numbers(text: str, taken: list[_Ent]) -> list[_Ent]:
             if text[s:e].strip() == stripped and q.high < 1000:
                 out.append(_Ent(NUMBER, s, e, value, "number"))
             elif _AGE_CUE.search(text[:s]) or (
-                    not before.strip(_FILLER + "是就") and not after.strip(_FILLER)
-                    and (after.strip().startswith("了") or any(w in text for w in ("年龄", "岁数", "年纪")))):
+                    not before.strip(filler + chars("age_said_before")) and not after.strip(filler)
+                    and (after.strip().startswith("了") or any(w in text for w in words("age_words")))):
                 # "俺娘耳背，七十三了", "年龄说错了，是四十", "七十好几了"
                 out.append(_Ent("age", s, e, value, "number"))
             elif 1 <= q.low and q.high <= 120 and _age_by_person(text, s, e, taken):
@@ -770,9 +696,10 @@ def _numbers(text: str, taken: list[_Ent]) -> list[_Ent]:
     return out
 
 
-_PERSON_BEFORE = re.compile(r"(?:他|她|老人家?|老太太|老太|老头子?|老爷子|男|女|本人)\s*(?:今年|现在|都|已经|也|才|快|虚岁|周岁)*\s*$")
-_NOT_AGE_AFTER = re.compile(r"^\s*(?:块|元|斤|公斤|个|次|天|号|楼|米|度|分|口|人|年|月|%|万|千|百|多块|多斤|多万)")
-_NOT_AGE_BEFORE = re.compile(r"(?:第|号|楼|点|收入|工资|花了|欠了|欠|每月|一个月|挣|拿|领|给|元|块)\s*$")
+_PERSON_BEFORE = Pattern(r"{person_before}\s*{person_then}*\s*$")
+_PRONOUN_BEFORE = Pattern(r"[他她]{pronoun_then}*\s*$")
+_NOT_AGE_AFTER = Pattern(r"^\s*{not_age_after}")
+_NOT_AGE_BEFORE = Pattern(r"{not_age_before}\s*$")
 
 
 def _age_by_person(text: str, start: int, end: int, taken: list[_Ent]) -> bool:
@@ -783,7 +710,7 @@ def _age_by_person(text: str, start: int, end: int, taken: list[_Ent]) -> bool:
     if unstated(text, start, end):
         return False  # "那年他才二十三"
     lead = _AGE_ADVERBS.sub("", text[:start].rstrip())
-    if re.search(r"[他她](?:今年|现在|都|已经|也|才)*\s*$", text[:start]) and (end - start >= 2 or text[end:end + 1] == "岁"):
+    if _PRONOUN_BEFORE.search(text[:start]) and (end - start >= 2 or text[end:end + 1] == "岁"):
         return True  # "他二十六我都五十多了": his age, said right after him (not "跟她一样")
     exact = re.fullmatch(r"[\d〇零一二两俩仨三四五六七八九十百]+", text[start:end]) is not None
     if exact and not re.match(r"(?:了|岁|周岁|$|[\s，。,.;；!！?？])", text[end:end + 2]):
@@ -794,9 +721,7 @@ def _age_by_person(text: str, start: int, end: int, taken: list[_Ent]) -> bool:
 
 
 # A caseworker's shorthand of category and grade: 肢一, 视二, 精三, 智1, 多重一级 is the lexicon's.
-_SHORTHAND = re.compile(r"(?<![\u4e00-\u9fff])(?P<c>肢|视|听|言|智|精|多)(?P<g>[一二三四1234])(?![\u4e00-\u9fff\d])")
-_SHORTHAND_CATEGORY = {"肢": "physical", "视": "vision", "听": "hearing", "言": "speech", "智": "intellectual",
-                       "精": "mental", "多": "multiple"}
+_SHORTHAND = Pattern(r"(?<![\u4e00-\u9fff])(?P<c>{shorthand})(?P<g>[一二三四1234])(?![\u4e00-\u9fff\d])")
 
 
 def _shorthand(text: str, taken: list[_Ent]) -> list[_Ent]:
@@ -806,7 +731,7 @@ def _shorthand(text: str, taken: list[_Ent]) -> list[_Ent]:
     for m in _SHORTHAND.finditer(text):
         if any(_overlaps(m.span(), (t.start, t.end)) for t in taken):
             continue
-        out.append(_Ent("disability_category", m.start(), m.end(), _SHORTHAND_CATEGORY[m.group("c")], "phrase"))
+        out.append(_Ent("disability_category", m.start(), m.end(), means("shorthand")[m.group("c")], "phrase"))
         out.append(_Ent("disability_grade", m.start(), m.end(), str(parse_number(m.group("g"))), "phrase"))
     return out
 
@@ -817,12 +742,14 @@ def _english(text: str, taken: list[_Ent]) -> list[_Ent]:
     out: list[_Ent] = []
     for m in _EN_GRADE.finditer(text):
         n = m.group("n").lower()
-        value = _EN_NUM.get(n, None) if not n.isdigit() else int(n)
+        value = means("en_numbers").get(n) if not n.isdigit() else int(n)
         if value is not None and not any(_overlaps(m.span(), (t.start, t.end)) for t in taken):
             out.append(_Ent("disability_grade", m.start(), m.end(), str(value), "number"))
-    for pattern, program in _EN_PROGRAMS:
-        for m in pattern.finditer(text):
-            out.append(_Ent("program", m.start(), m.end(), program, "lexicon"))
+    from knowledge.phrases import phrases
+
+    for phrase in phrases().english:
+        for m in phrase.pattern.finditer(text):
+            out.append(_Ent("program", m.start(), m.end(), phrase.value, "lexicon"))
     for m in _EN_AGE.finditer(text):
         n = m.group("n") or m.group("m") or m.group("k")
         out.append(_Ent("age", m.start(), m.end(), str(int(n)), "number"))
@@ -846,12 +773,16 @@ def _pinyin_places() -> dict[str, list[str]]:
     return out
 
 
-# After a place in its clause: something done there (work, treatment, a trip), not where one's 户籍 is.
-_DONE_THERE = re.compile(r"^[^，。,.;；!！?？\s]{0,10}?(?P<what>上班|打工|打更|工作|干活|做生意|开店|开饭店|开饭馆|开厂|看病|看过|住院|医院|确诊|治疗|"
-                         r"做康复|读书|上学|旅游|出差|种地|种了|带孩子|照顾|帮忙|当保姆|坐牢|服刑)")
-_TO_PLACE = re.compile(r"(?<!搬)(?<!迁)(?:去|到|来|从|跑到|嫁到|调到)(?:了|过)?\s*$")
-_REGISTERED_BEFORE = re.compile(r"(?:户口|户籍|老家|家在|家住|住在|住|是|搬到|迁到|落户)[^，。,.;；\s]{0,4}$")
-_PAST_PLACE = re.compile(r"(?:以前|原来|本来|过去|曾经|早先)(?:是|住在|住|在|户口在)?[^，。,.;；\s]{0,3}$")
+# After a place in its clause: something done there (work, treatment, a trip), not where one's 户籍 is
+# (language.yaml `places`); unless nothing is done there or home is said in between.
+_DONE_THERE = Pattern(r"^[^，。,.;；!！?？\s]{0,10}?(?P<what>{done_there})")
+_NOT_DONE = Pattern("{not_done}$")
+_AT_HOME = Pattern("{at_home}")
+_TO_PLACE = Pattern(r"(?<![{moved:chars}]){to_place}{to_place_then}?\s*$")
+_REGISTERED_BEFORE = Pattern(r"{registered_before}[^，。,.;；\s]{0,4}$")
+_PAST_PLACE = Pattern(r"{past}{past_place_is}?[^，。,.;；\s]{0,3}$")
+_NOT_THERE = Pattern("{not_there}$")
+_LATIN_SUFFIX = Pattern("{latin_place_suffix}$")
 
 
 def elsewhere(text: str, start: int, end: int) -> bool:
@@ -869,7 +800,7 @@ def elsewhere(text: str, start: int, end: int) -> bool:
         return False
     between = done.group()[:done.start("what")]
     # "在呼兰区现在在家呆着没有工作": nothing is done there, and home is somewhere said in between
-    return not (re.search(r"(?:没|不|没有|未)$", between) or re.search(r"在家|家里|回家", between))
+    return not (_NOT_DONE.search(between) or _AT_HOME.search(between))
 
 
 def _places(text: str, taken: list[_Ent]) -> list[_Ent]:
@@ -881,7 +812,7 @@ def _places(text: str, taken: list[_Ent]) -> list[_Ent]:
     for m in g.mentions(text):
         if m.weak or any(_overlaps((m.start, m.end), sp) for sp in spans):
             continue
-        if re.search(r"(?:不是|不在|没在|不住在?)$", text[:m.start]):
+        if _NOT_THERE.search(text[:m.start]):
             continue  # "在大同不是太原"
         if elsewhere(text, m.start, m.end):
             continue  # "在上海打工", "去上海瑞金医院看过": where something happens, not the 户籍
@@ -889,7 +820,7 @@ def _places(text: str, taken: list[_Ent]) -> list[_Ent]:
         out.append(_Ent("region", m.start, m.end, value, "place"))
     for m in _LATIN_WORD.finditer(text):
         word = m.group().lower()
-        word = re.sub(r"(?:shi|city|province|sheng|qu|district|county|xian)$", "", word) or word
+        word = _LATIN_SUFFIX.sub("", word) or word
         names = _pinyin_places().get(word)
         if not names or any(_overlaps(m.span(), sp) for sp in spans):
             continue

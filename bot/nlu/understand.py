@@ -23,6 +23,14 @@ caseworker's quick check and the stress measurement (tests/nlu/stress.py). It ne
   same answers (rules.engine.same_answers); elsewhere it is left for the question to ask exactly.
 - a reply is read first as an answer to the question just asked: the question's options and their
   number, every lexicon form of them, everyday yes and no, numbers in any form, 不知道.
+
+Where the words live (language as data, issue 14): a fact's terms, answer forms, close descriptions and
+not-known replies in knowledge/facts.yaml; everyday yes, no, don't know, unsure and the hedges (好像, 可能)
+in knowledge/lexicon.yaml `replies`; the rest in knowledge/language.yaml: a reply's fillers, particles,
+corrections, alternatives, option numbers and what a supposed case sounds like (`replies`), other people
+and who a fact is said of (`people`: 嫂子, 孩子他爸, 我家, "我问的是…"), where the 户口 is (`places`). This
+module keeps how they combine (knowledge.language.Pattern: {other_people}, {we}…); the grammar of years,
+months and ages stays here.
 """
 from __future__ import annotations
 
@@ -32,22 +40,30 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from knowledge.language import Pattern, chars, words
+
 from .extract import MONTHS, NUMBER, extract
 from .normalise import clip, normalise_text
 
 __all__ = ["Reading", "understand", "option_number", "yes_or_no", "after_yes_or_no", "chosen_number", "supposed", "SUPPOSE", "CORRECTS"]
 
+# The words are knowledge/language.yaml's (`replies`, `people`, `places`; {name} is one of its lists or
+# patterns); here, where they stand in a reply. The everyday yes, no, don't-know and hedges are
+# knowledge/lexicon.yaml's `replies`.
 _PUNCT = " \t\r\n,.;:!?，。；：！？、~～…\"'“”‘’()（）"
-_PARTICLES = "了吧啊呀呢哦喔噢啦嘛哈的"
-_FILLERS = re.compile(r"^(?:那个|就是|这个|呃|额|啊|哦|噢|喔|诶|哎|嗯|我想想|让我想想|怎么说呢)+[，,\s]*(?=\S)")
-_CORRECTION = re.compile(r"不是|不对|说错|应该是|其实是|改成|更正|而是|错了")
+_FILLERS = Pattern(r"^{fillers}+[，,\s]*(?=\S)")
+_CORRECTION = Pattern("{correction}")
+_ALTERNATIVE = Pattern("{alternative}")
+_OPTION = Pattern(r"^{option_before}?(?P<n>\d{1,2}|[一二三四五六七八九十]){option_after}?$")
 # A message that says it corrects what was said before ("刚才说错了，证还没办下来", "我记岔了，是三级")
-CORRECTS = re.compile(r"说错|记错|记岔|搞错|弄错|说岔|不对|更正|改成|改一下|应该是|其实是")
-_ALTERNATIVE = re.compile(r"还是|或者|或是|要么")
-_OPTION = re.compile(r"^(?:第|选|选择|回复)?(?P<n>\d{1,2}|[一二三四五六七八九十])(?:个|项|号|种)?$")
+CORRECTS = Pattern("{corrects}")
 # Where a place is the answer: the words around a name ("户口在奉化那边的").
-_PLACE_WORDS = re.compile(r"^(?:我们|俺们|咱们|我|俺|咱|他|她)?(?:家|户口|户籍|老家)?(?:是|在|住在|住|落在|属于)?|"
-                          r"(?:的|人|那边|这边|那儿|这儿|那里|这里|那块|这块)+$")
+_PLACE_WORDS = Pattern(r"^{place_who}?{place_of}?{place_is}?|{place_after}+$")
+
+
+def _particles() -> str:
+    """Trailing particles of a reply (language.yaml particles): "有的呀", "不是啦"."""
+    return chars("particles")
 
 
 @dataclass
@@ -174,7 +190,7 @@ def _around(text: str, span: tuple[int, int] | None) -> str:
     return text[b:e]
 
 
-_CHILD = re.compile(r"孩子|娃|宝宝|小孩|闺女|儿子|孙子|孙女|外孙")
+_CHILD = Pattern("{child}")
 _CHILDREN = ("child", "son", "daughter", "grandchild")
 
 
@@ -241,7 +257,7 @@ def _hedged(text: str, start: int, end: int | None = None) -> bool:
         return True
     if end is None:
         return False
-    after = re.split(r"[，,。.;；!！?？\s]", text[end:], maxsplit=1)[0].strip(_PARTICLES + "的是")
+    after = re.split(r"[，,。.;；!！?？\s]", text[end:], maxsplit=1)[0].strip(_particles() + "的是")
     return bool(after) and after in hedges
 
 
@@ -249,21 +265,18 @@ def _hedged(text: str, start: int, end: int | None = None) -> bool:
 # person the disability facts are about ("我在上海上班，我爸瘫在床上": the work is not his).
 _PERSONAL = ("age", "employed", "months_employed", "has_certificate", "orphan", "in_welfare_institution", "autism")
 _DISABILITY = ("disability_category", "disability_grade", "needs_long_term_care", "autism")
-_OTHER_PEOPLE = re.compile(r"嫂子|儿媳妇?|女婿|弟媳|姐夫|妹夫|侄子|侄女|外甥女?|那口子|(?:孩子|娃)(?:他|的)?(?:爸爸?|妈妈?)|"
-                           r"[他她](?:爸爸?|妈妈?|哥哥?|姐姐?|弟弟?|妹妹?|爷爷|奶奶|表哥|表姐|表弟|表妹)|"
-                           r"表哥|表姐|表弟|表妹|堂哥|堂姐|堂弟|堂妹|前夫|前妻|同桌|同学|室友|工友|"
-                           r"家庭成员|家里人|家人|阿姨|叔叔|大爷|大妈|大娘|大伯|楼下|楼上|那个老太太|那个老头|"
-                           r"老板|同事|邻居|朋友|亲戚|老师|医生|社工|别人|人家|我们一家|一家人|全家|老[大二三四五六]")
+_OTHER_PEOPLE = Pattern("{other_people}")
 # A person named as the object of caring, bearing, raising: not who the facts after it are about.
-_AS_OBJECT = re.compile(r"(?:生|生完|生了|带|带着|照顾|伺候|养|陪|陪着|接|送|管|看着)$")
+_AS_OBJECT = Pattern("{as_object}$")
 # A person who only reports what another said ("医生说是…") owns nothing of what follows.
-_REPORTS = re.compile(r"^(?:说|讲|告诉|建议|让|判断|诊断|鉴定|认为)")
+_REPORTS = Pattern("^{reports}")
 # the speaker as the one something is said of: not as an object ("要我帮忙", "跟我过")
-_SELF = re.compile(r"(?<![他她它要让给帮跟和叫找问替陪靠由被把对向])(?:我|俺|咱|本人)(?!们|家|这边|那边)")
-
-
-_MALE = re.compile(r"爸|爹|父|公公|爷|姥爷|外公|儿子|哥|弟|老公|丈夫|老头|叔|舅|伯|孙子|侄子|女婿|姐夫|妹夫|小子")
-_FEMALE = re.compile(r"妈|娘|母|婆|奶奶|姥姥|外婆|女儿|闺女|姐|妹|老婆|妻子|媳妇|老太|孙女|侄女|嫂|儿媳|弟媳")
+_SELF = Pattern("(?<![{not_self_before:chars}]){self_words}(?!{not_self_after})")
+# whom 他 and 她 cannot stand for
+_MALE = Pattern("{male}")
+_FEMALE = Pattern("{female}")
+# "邻居家孩子", "他哥家的孩子": someone else's
+_SOMEONE_ELSES = Pattern("{someone_elses}(?:家的?|的)$")
 
 
 def _people(text: str, entities: list[dict]) -> list[tuple[int, int, str]]:
@@ -274,7 +287,7 @@ def _people(text: str, entities: list[dict]) -> list[tuple[int, int, str]]:
            and not _REPORTS.match(text[e["end"]:])  # "我姐说…": she reports, the facts are not hers
            and not _AS_OBJECT.search(text[max(0, e["start"] - 3):e["start"]])]  # "生完孩子", "照顾儿子"
     for i, (start, end, who) in enumerate(out):  # "邻居家孩子", "他哥家的孩子": someone else's
-        if re.search(r"(?:邻居|同事|朋友|亲戚|别人|人家|他|她|前夫|前妻)(?:家的?|的)$", text[max(0, start - 4):start]):
+        if _SOMEONE_ELSES.search(text[max(0, start - 4):start]):
             out[i] = (start, end, "other:" + text[start:end])
     for m in _OTHER_PEOPLE.finditer(text):
         if _REPORTS.match(text[m.end():]):
@@ -297,13 +310,12 @@ def _people(text: str, entities: list[dict]) -> list[tuple[int, int, str]]:
 
 
 # "我问的是我女儿", "帮一个阿姨问", "是我妈有残疾": who the message is about, said outright.
-_ABOUT = re.compile(r"(?:是替|替|是帮|帮|给)(?P<who>[^，。,.;；!！?？\s]{1,6}?)(?:问|咨询|打听)|"
-                    r"(?:问的是|说的是|我问的是)(?P<who3>[^，。,.;；!！?？\s]{1,6})|"
-                    r"(?:是|就是)(?P<who2>[^，。,.;；!！?？\s]{1,4}?)(?:有残疾|残疾|的情况)")
+_ABOUT = Pattern(r"{asks_for}(?P<who>[^，。,.;；!！?？\s]{1,6}?){ask_verbs}|"
+                 r"{asked_is}(?P<who3>[^，。,.;；!！?？\s]{1,6})|"
+                 r"{is_words}(?P<who2>[^，。,.;；!！?？\s]{1,4}?){disabled_said}")
 
 
-_FAMILY = re.compile(r"(?:我们|俺们|咱们|我|俺|咱)(?:家|一家)|家里|我们|俺们|咱们")
-_PEOPLE_WORDS = re.compile(r"我们|俺们|咱们")
+_FAMILY = Pattern("(?:{we}|{speaker}){family_of}|{family_alone}|{we}")
 
 
 def _people_of_families(text: str, people: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -448,7 +460,7 @@ def _choose_one(text: str, found: list[dict]) -> dict | None:
 
 # --- a reply to the question asked ---------------------------------------------------------------
 
-_OWN_BUSINESS = re.compile(r"店|生意|买卖|摊|创业|个体|自己干|自己做")
+_OWN_BUSINESS = Pattern("{own_business}")
 
 
 def _in_reply_to(entities: list[dict], asking: str | None, text: str) -> list[dict]:
@@ -478,7 +490,7 @@ def _clean(text: str) -> str:
 
 
 def _first_clause(text: str) -> str:
-    return re.split(r"[，,。.;；!！?？\s]", text, maxsplit=1)[0].rstrip(_PARTICLES)
+    return re.split(r"[，,。.;；!！?？\s]", text, maxsplit=1)[0].rstrip(_particles())
 
 
 def _made_of(text: str, words: tuple[str, ...]) -> bool:
@@ -512,6 +524,9 @@ def option_number(fact: str, text: str) -> Any:
     return options[n - 1][1] if n <= len(options) else "dont_know"
 
 
+_FARMING = Pattern("{farming}")
+
+
 def _read_reply(reading: Reading, text: str, fact: str, entities: list[dict], prefer: tuple[str, ...],
                 as_of: date | None = None) -> None:
     from knowledge.facts import FACTS
@@ -519,7 +534,7 @@ def _read_reply(reading: Reading, text: str, fact: str, entities: list[dict], pr
 
     spec = FACTS[fact]
     clean = _clean(text)
-    bare = clean.rstrip(_PARTICLES)
+    bare = clean.rstrip(_particles())
     lex = lexicon()
     if fact not in reading.facts and fact not in reading.confirm:
         number = option_number(fact, bare)
@@ -536,20 +551,21 @@ def _read_reply(reading: Reading, text: str, fact: str, entities: list[dict], pr
         reading.dont_know = True
         return
     clause = _about_them(clean)
-    if fact == "employed" and re.search(r"种地|务农|干农活|种田", clean):
+    if fact == "employed" and _FARMING.search(clean):
         return  # whether farming counts as work is the local office's to say: not read either way
     if spec.kind in ("bool", "enum"):  # the question's own answer forms first: "没办过也不知道去哪办" is a no
         value, hedged = _answer_word(spec, clause, text)
         if value is not None:
             # "我姐家是低保，我们家不是": a bare no beside someone else's answer denies that answer only
-            contrast = spec.kind == "enum" and clause != clean and _made_of(clause.rstrip(_PARTICLES), lex.replies("deny"))
+            contrast = (spec.kind == "enum" and clause != clean
+                        and _made_of(clause.rstrip(_particles()), lex.replies("deny")))
             (reading.confirm if hedged or contrast else reading.facts)[fact] = value
             return
     # 不知道 before yes/no: "不是很清楚" is not a no
     if any(w in clean for w in lex.replies("dont_know")):
         reading.dont_know = True
         return
-    if any(w in clean for w in lex.replies("unsure")) or clean in ("不是很清楚", "不大清楚", "不太记得"):
+    if any(w in clean for w in lex.replies("unsure")):
         reading.unsure = True
         return
     if spec.kind == "int":
@@ -566,11 +582,11 @@ def _read_reply(reading: Reading, text: str, fact: str, entities: list[dict], pr
         (reading.confirm if hedged else reading.facts)[fact] = value
 
 
-_THEM = re.compile(r"(?:[他她](?!们|哥|姐|弟|妹|爸|妈|爷|奶)|我们家|我家|俺家|咱家|他本人|她本人)(?:也|倒|还|就)?")
+_THEM = Pattern("{them}")
 
 
 # someone other than the person asked about, named in a clause of the reply ("他哥", "我姐家", "邻居")
-_SOMEONE_ELSE = re.compile(_OTHER_PEOPLE.pattern + r"|(?:我|俺|咱)(?:姐|哥|弟|妹|舅|姑|姨|叔|伯)")
+_SOMEONE_ELSE = Pattern("{other_people}|{speaker}{kin}")
 
 
 def _their_clause(text: str) -> tuple[int, int] | None:
@@ -598,6 +614,9 @@ def _about_them(clean: str) -> str:
     return c[_THEM.match(c).end():] or c
 
 
+_NOT_NOW_BEFORE = Pattern("{not_now_before}$")
+
+
 def _answer_word(spec, clean: str, text: str = "") -> tuple[Any, bool]:
     """The fact's own answer forms: a whole option word or term ("肢体", "都不是"), or an answer
     phrase at the start of the reply or as a whole clause ("证在家里放着呢", "还没去办")."""
@@ -608,7 +627,7 @@ def _answer_word(spec, clean: str, text: str = "") -> tuple[Any, bool]:
         if clean.startswith(h):
             clean, hedged = clean[len(h):].lstrip("是"), True
             break
-    bare = clean.rstrip(_PARTICLES)
+    bare = clean.rstrip(_particles())
     words: list[tuple[str, Any]] = []
     for v in spec.values.values():
         words += [(w, v.value) for w in (v.option, v.label, *v.terms, *v.answers)]
@@ -629,7 +648,7 @@ def _answer_word(spec, clean: str, text: str = "") -> tuple[Any, bool]:
             return value, hedged
     for word, value in answers:
         i = clean.find(word)
-        if len(word) >= 3 and i > 0 and not re.search(r"(?:没|不|未|没有|并非|以前|原来|过去|曾经)$", clean[:i]):
+        if len(word) >= 3 and i > 0 and not _NOT_NOW_BEFORE.search(clean[:i]):
             if not unstated(clean, i, i + len(word)):  # "在福利院做过康复": not living there
                 return value, hedged
     return None, False
@@ -639,7 +658,7 @@ def chosen_number(text: str) -> int | None:
     """The number of a reply that is only an option's number ("2", "第二个"), else None."""
     from knowledge.textnorm import parse_number
 
-    m = _OPTION.match(_clean(normalise_text(clip(text or ""))).rstrip(_PARTICLES))
+    m = _OPTION.match(_clean(normalise_text(clip(text or ""))).rstrip(_particles()))
     return parse_number(m.group("n")) if m else None
 
 
@@ -668,7 +687,7 @@ def after_yes_or_no(text: str) -> str:
     lex = lexicon()
     words = sorted(lex.replies("affirm") + lex.replies("deny") + lex.replies("hedge"), key=len, reverse=True)
     if _made_of(first, tuple(words)):
-        return clean[len(first):].strip(_PUNCT + _PARTICLES)
+        return clean[len(first):].strip(_PUNCT + _particles())
     return clean
 
 
@@ -687,9 +706,12 @@ def _yes_no(clean: str, lex) -> tuple[Any, bool]:
     # "可不是嘛早就有了", "没有没有就是智力低": a yes or no of two characters or more, then the rest
     for kind, value in (("deny", False), ("affirm", True)):
         for word in sorted(lex.replies(kind), key=len, reverse=True):
-            if len(word) >= 2 and first.startswith(word) and not first.startswith(("有点", "有些", "有时", "没准")):
+            if len(word) >= 2 and first.startswith(word) and not first.startswith(words("not_yes_no")):
                 return value, hedged
     return None, False
+
+
+_JUST_BEGUN = Pattern("{just_begun}")
 
 
 def _read_number(reading: Reading, text: str, fact: str, entities: list[dict], as_of: date | None = None) -> None:
@@ -700,7 +722,7 @@ def _read_number(reading: Reading, text: str, fact: str, entities: list[dict], a
              "months_employed": ("months_employed", "months_above_line", MONTHS, NUMBER),
              "disability_grade": ("disability_grade", NUMBER)}.get(fact, (fact, NUMBER))
     found = [e for e in entities if e["entity"] in kinds]
-    if not found and fact.startswith("months_") and re.match(r"刚(?:刚)?(?:超|上班|上岗|开始|进厂|干)?", _clean(text)):
+    if not found and fact.startswith("months_") and _JUST_BEGUN.match(_clean(text)):
         reading.facts[fact] = 0  # "刚上班", "刚超": this month
         return
     if not found and fact == "age":
@@ -724,9 +746,8 @@ def _read_number(reading: Reading, text: str, fact: str, entities: list[dict], a
 # 虚岁 (the age counted from 1 at birth, one more each new year) is one or two above the age in years
 _NOMINAL = re.compile(r"虚岁\s*$")
 # the only other words such a reply may hold: when, how the age is counted, the zodiac year, particles
-_AGE_WORDS = re.compile(r"今年|现在|目前|已经|都|才|有|是|虚岁|周岁|实岁|属[鼠牛虎兔龙蛇马羊猴鸡狗猪]的?|他|她|我|俺|"
-                        r"岁|了|啦|呀|啊|吧|呢|的|左右|出头|多")
-_NOT_AN_AGE_AFTER = re.compile(r"^\s*(?:块|元|斤|公斤|个|次|天|号|楼|米|度|分|口|人|年|月|级|%|万|千|百|多块)")
+_AGE_WORDS = Pattern("{age_reply_words}|属[鼠牛虎兔龙蛇马羊猴鸡狗猪]的?")
+_NOT_AN_AGE_AFTER = Pattern(r"^\s*{not_age_after_reply}")
 
 
 # a year of birth: "1958年出生", "六零年的", "58年生人"
@@ -824,7 +845,7 @@ def _read_places(reading: Reading, text: str, entities: list[dict], prefer: tupl
     g = gazetteer()
     places = [e for e in entities if e["entity"] == "region"]
     if not places and reading.asking == "region":
-        words = _PLACE_WORDS.sub("", _clean(text).rstrip(_PARTICLES)) or _clean(text)
+        words = _PLACE_WORDS.sub("", _clean(text).rstrip(_particles())) or _clean(text)
         if 2 <= len(words) <= 20 and not any(ch.isdigit() for ch in words):
             places = [{"entity": "region", "value": words, "start": 0, "end": len(text), "reply": True}]
     codes = []
@@ -873,8 +894,7 @@ def _read_places(reading: Reading, text: str, entities: list[dict], prefer: tupl
             reading.notes.append(note)
 
 
-_REGISTERED = re.compile(r"(?:(?:户口|户籍|老家|户口本)(?:还|也|都|是|就|已经)?(?:在|是|落在|属于|迁到|迁去|迁到了|转到)?|"
-                         r"搬到|迁到|落户到?)\s*$")
+_REGISTERED = Pattern(r"(?:{registry}{registry_then}?{registered_in}?|{moved_to})\s*$")
 
 
 def _where_registered(text: str, places: list[dict], codes: list[tuple[str, str | None]]) -> list:
@@ -896,8 +916,11 @@ def _where_registered(text: str, places: list[dict], codes: list[tuple[str, str 
     return []
 
 
+_PLACE_KIND = Pattern("{place_kinds}$")
+
+
 def _looks_like_a_place(words: str) -> bool:
-    return bool(re.search(r"(?:省|市|区|县|镇|乡|街道|村|旗|盟|州)$", words))
+    return bool(_PLACE_KIND.search(words))
 
 
 def _town(words: str, prefer: tuple[str, ...], short: bool = False):
@@ -931,10 +954,10 @@ def _settle_ranges(reading: Reading, profile: dict, as_of: date | None) -> None:
 
 
 # "要是评上二级呢", "如果我找到工作，低保会怎样": a case supposed, not a fact of now
-SUPPOSE = re.compile(r"(?<![需只必还就不总])要是|如果|假如|假设|万一|若是|倘若|比方说")  # not 需要是
-_LIKE_THIS = re.compile(r"\s*像")  # 如果像我这样的: the person as they are
+SUPPOSE = Pattern("(?<!{not_suppose_before}){suppose}")  # not 需要是
+_LIKE_THIS = Pattern(r"\s*{suppose_self}")  # 如果像我这样的: the person as they are
 _CLAUSE_END = re.compile(r"[，,。；;？?！!]")
-_SUPPOSE_TAIL = re.compile(r"(?:的话)?(?:会怎么样|会怎样|会咋样|怎么样|咋样|会不会变|还能不能领|能不能领|还能领吗|能领吗|行不行|呢|吗)[?？。.!！]*$")
+_SUPPOSE_TAIL = Pattern(r"(?:的话)?{suppose_tail}[?？。.!！]*$")
 
 
 def supposed(text: str, profile: dict | None = None, as_of: date | None = None) -> dict:

