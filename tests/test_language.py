@@ -16,6 +16,7 @@ import yaml
 import knowledge.language
 import knowledge.phrases
 from bot.nlu import extract as extract_module
+from bot.nlu import normalise as normalise_module
 from bot.nlu import understand as understand_module
 from bot.nlu.extract import extract
 from bot.nlu.understand import understand
@@ -25,7 +26,7 @@ from knowledge.textnorm import normalise
 
 ROOT = Path(__file__).resolve().parents[1]
 READERS = (extract_module, understand_module)
-USERS = READERS + (knowledge.language,)  # language.asks reads `asking`
+USERS = READERS + (knowledge.language, normalise_module)  # language.asks reads `asking`, normalise `written_as`
 
 
 def _entries():
@@ -204,3 +205,14 @@ def test_a_new_word_is_a_word_of_the_file(tmp_path, monkeypatch):
     assert denied in extract(said)
     monkeypatch.undo()
     assert denied not in extract(said)  # the readers' patterns follow the file in use
+
+
+@pytest.mark.parametrize("text,fact,value", [
+    ("他木有残疾证", "has_certificate", False),
+    ("俺家木有低保", "household", "none"),  # asked back, as 没有低保 is
+    ("我妈木有工作", "employed", False),
+])
+def test_an_everyday_spelling_is_read_as_the_word(text, fact, value):
+    reading = understand(text)
+    said = {**reading.confirm, **reading.facts}
+    assert said.get(fact) == value, (text, said)

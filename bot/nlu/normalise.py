@@ -78,9 +78,22 @@ def normalise_text(text: str) -> str:
         return text or ""
     out = "".join(map(_nfkc_char, text))
     out = _simplified(out)
+    out = _standard_spellings(out)
     out = repair_typos(out)
     assert len(out) == len(text)
     return out
+
+
+def _standard_spellings(text: str) -> str:
+    """木有 -> 没有 (knowledge/language.yaml `written_as`): each as long as the word it stands for."""
+    from knowledge.language import means
+
+    for written, word in means("written_as").items():
+        if len(written) != len(word):
+            raise ValueError(f"language.yaml written_as: {written!r} and {word!r} differ in length")
+        if written in text:
+            text = text.replace(written, word)
+    return text
 
 
 # --- typo repair --------------------------------------------------------------------------------
