@@ -192,11 +192,11 @@ def test_a_new_phrase_is_an_entry_of_the_file(tmp_path, monkeypatch):
 
 
 def test_a_new_word_is_a_word_of_the_file(tmp_path, monkeypatch):
-    said = "他木有办残疾证"  # 木有: 没有, as typed in the north-east and online
+    said = "他唔曾办残疾证"  # 唔曾: 没有 in 粤语, not a negation of the file today
     denied = {"entity": "has_certificate", "start": 1, "end": 7, "value": "false"}
     assert denied not in extract(said)  # not a negation of the file today
     raw = _raw_language()
-    raw["negation"]["negation"].append("木有")
+    raw["negation"]["negation"].append("唔曾")
     copy = tmp_path / "language.yaml"
     copy.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
     added = knowledge.language.load(copy)
@@ -211,6 +211,10 @@ def test_a_new_word_is_a_word_of_the_file(tmp_path, monkeypatch):
     ("他木有残疾证", "has_certificate", False),
     ("俺家木有低保", "household", "none"),  # asked back, as 没有低保 is
     ("我妈木有工作", "employed", False),
+    ("他冇办残疾证", "has_certificate", False),
+    ("他莫有办残疾证", "has_certificate", False),
+    ("他冒得残疾证", "has_certificate", False),
+    ("他没得残疾证", "has_certificate", False),
 ])
 def test_an_everyday_spelling_is_read_as_the_word(text, fact, value):
     reading = understand(text)
