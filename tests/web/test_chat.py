@@ -7,6 +7,7 @@ deletion do what they say, and axe-core's WCAG 2.2 AA rules in the states a conv
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 import time
@@ -19,7 +20,10 @@ from webchat import EMBEDDER, FIGURES, ROOT, STRANGER
 
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 EXAMPLE = "我爸肢体一级，在太原，能领护理补贴吗"
-SCREENSHOT = ROOT / "docs" / "web-chat.png"
+# The page as a whole conversation leaves it: written under bench/out (not committed); with
+# ZHUCAN_UPDATE_SCREENSHOT=1 it replaces docs/web-chat.png, the picture the docs show.
+SCREENSHOT = ROOT / ("docs/web-chat.png" if os.environ.get("ZHUCAN_UPDATE_SCREENSHOT") == "1"
+                     else "bench/out/web-chat.png")
 FAILED = "抱歉，系统暂时无法回答。您写的话已经放回输入框，请过一会儿按回车再发一次。"
 
 
@@ -169,6 +173,7 @@ def test_a_whole_conversation_by_keyboard_announces_each_message_once_in_order(s
     # the earlier options stay as history but can no longer be pressed (nor reached by Tab)
     assert chat.page.locator("#log button.option:enabled").all_inner_texts() == [
         b for r in verdict_replies for b in [f"{i} {x['title']}" for i, x in enumerate(r.get("buttons") or [], 1)]]
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     chat.page.screenshot(path=str(SCREENSHOT), full_page=True)
     FIGURES["screenshot"] = str(SCREENSHOT.relative_to(ROOT))
 
