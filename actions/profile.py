@@ -214,3 +214,25 @@ def title(program: str) -> str:
     from rules.model import load_programs
 
     return load_programs()[program].title
+
+
+def facts_told(tracker: Tracker) -> list:
+    """SlotSet events for the facts a question around the verdict also states, read for certain as the form
+    would read them with no question open ("我妈二级视力，低保户，护理补贴要带什么材料" keeps the grade,
+    category and household for the check that follows); values to confirm or refuse are left for the form."""
+    from bot.conversation.questions import reply
+
+    message = tracker.latest_message or {}
+    text = message.get("text") or ""
+    if not text or text.startswith("/"):
+        return []
+    profile, _ = profile_from_slots(tracker.slots)
+    events = []
+    for fact, value in reply(text, asking=None, profile=profile).set.items():
+        try:
+            value = canonical(fact, value)
+        except BadValue:
+            continue
+        if value != tracker.get_slot(fact):
+            events.append(SlotSet(fact, value))
+    return events

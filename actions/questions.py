@@ -18,7 +18,8 @@ from rasa_sdk.types import DomainDict
 
 from bot.conversation.render import DEFAULT_STEPS
 
-from .profile import LAST_RESULTS_SLOT, PROGRAMS_SLOT, asked_programs, checked_profile, evaluate, scope
+from .profile import (LAST_RESULTS_SLOT, PROGRAMS_SLOT, asked_programs, checked_profile, evaluate, facts_told,
+                      scope)
 from .verdicts import say
 
 # How close (TF-IDF cosine, 0-1) the nearest clause must be for it to be quoted as the answer.
@@ -56,6 +57,59 @@ def _programs_asked(tracker: Tracker, text: str, refused: bool = False) -> tuple
     return [(p, None) for p in TWO_SUBSIDIES], True
 
 
+def answer_parts(tracker: Tracker, text: str, intent: str | None, default_steps: tuple = (),
+                 known_only: bool = False) -> list[str]:
+    """The answer to a question around the verdict, in messages: the 办事清单 lines it asks for, a topic
+    the clauses answer, the closest clause, or "I don't know" and who can tell (`known_only`: [] rather
+    than the last two, for a question found inside a story)."""
+    from bot.conversation.render import DONT_KNOW_ANSWER, clause_answer, steps_text, topic_answer
+    from knowledge.questions import about, closest_clauses, questions
+    from rules.model import load_programs
+
+    asked = about(text)
+    steps = asked.steps or (("refused",) if intent == "ask_refused" else default_steps)
+    said = []
+    if asked.answer:  # "残疾证怎么办理，要带什么": the certificate's answer, not the subsidies' 办事清单
+        said.append(topic_answer(questions().answers[asked.answer]))
+    if steps and (not asked.answer or asked_programs(tracker)):
+        programs = load_programs()
+        which, guessed = _programs_asked(tracker, text, refused="refused" in steps)
+        parts = [part for pid, heading in which if (part := steps_text(programs[pid], steps, heading))]
+        said += parts
+        if parts and guessed:
+            said.append(SAID_TWO)
+    if not said and not known_only:
+        close = closest_clauses(text, limit=1)
+        if close and close[0][0] >= CLAUSE_CLOSE_ENOUGH:
+            said.append(clause_answer(close[0][1]))
+        else:
+            said.append(DONT_KNOW_ANSWER)
+    return said
+
+
+def pending_question(tracker: Tracker) -> tuple[str, str] | None:
+    """(text, intent) of a question around the verdict asked inside the story that led to it ("…低保户，
+    护理补贴要带什么"), not yet answered: the latest user message since the last verdict that was read as the
+    situation (the classifier's own question kept as `asked_too`) and whose words ask what the knowledge
+    base answers (two readers agreeing: the classifier alone takes too many stories for refusals)."""
+    from knowledge.questions import about
+
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot" and "results" in ((event.get("data") or {}).get("custom") or {}):
+            return None
+        if event.get("event") != "user":
+            continue
+        text = event.get("text") or ""
+        parse = event.get("parse_data") or {}
+        intent = (parse.get("intent") or {}).get("name")
+        if not text or text.startswith("/") or intent not in ("ask_eligibility", "inform"):
+            continue
+        asked = about(text)
+        if asked.answer or asked.steps:
+            return text, "ask_refused" if "refused" in asked.steps else (parse.get("asked_too") or "ask_info")
+    return None
+
+
 class ActionAnswerQuestion(Action):
     """A question around the verdict: the 办事清单 lines it asks for, a topic the clauses answer, the
     closest clause, or "I don't know" and who can tell."""
@@ -67,33 +121,10 @@ class ActionAnswerQuestion(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        from bot.conversation.render import (DONT_KNOW_ANSWER, clause_answer, steps_text, topic_answer)
-        from knowledge.questions import about, closest_clauses, questions
-        from rules.model import load_programs
-
-        text = _text(tracker)
-        asked = about(text)
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        steps = asked.steps or (("refused",) if intent == "ask_refused" else self.default_steps)
-        said = []
-        if asked.answer:  # "残疾证怎么办理，要带什么": the certificate's answer, not the subsidies' 办事清单
-            said.append(topic_answer(questions().answers[asked.answer]))
-        if steps and (not asked.answer or asked_programs(tracker)):
-            programs = load_programs()
-            which, guessed = _programs_asked(tracker, text, refused="refused" in steps)
-            parts = [part for pid, heading in which if (part := steps_text(programs[pid], steps, heading))]
-            said += parts
-            if parts and guessed:
-                said.append(SAID_TWO)
-        if not said:
-            close = closest_clauses(text, limit=1)
-            if close and close[0][0] >= CLAUSE_CLOSE_ENOUGH:
-                said.append(clause_answer(close[0][1]))
-            else:
-                said.append(DONT_KNOW_ANSWER)
-        for part in said:
+        for part in answer_parts(tracker, _text(tracker), intent, self.default_steps):
             say(dispatcher, part)
-        return []
+        return facts_told(tracker)
 
 
 class ActionAnswerApply(ActionAnswerQuestion):
@@ -121,7 +152,7 @@ class ActionAnswerStopped(Action):
         named = asked_programs(tracker) or ["living_subsidy", "care_subsidy"]
         programs = load_programs()
         say(dispatcher, stopped([programs[p] for p in named]))
-        return [SlotSet(PROGRAMS_SLOT, named)]
+        return facts_told(tracker) + [SlotSet(PROGRAMS_SLOT, named)]
 
 
 class ActionWhatIf(Action):

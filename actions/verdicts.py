@@ -81,6 +81,11 @@ class ActionGiveVerdicts(Action):
             for message in rest:
                 dispatcher.utter_message(text=message)
         dispatcher.utter_message(json_message={"results": results})
+        from .questions import answer_parts, pending_question
+
+        asked = pending_question(tracker)  # "…低保户，护理补贴要带什么": the verdict first, then the question
+        for part in answer_parts(tracker, *asked, known_only=True) if asked else []:
+            say(dispatcher, part)
         if named and len(named) < len(programme_ids()):
             say(dispatcher, f"想知道其他补贴能不能领，可以说：{ASK_ALL}。",
                 buttons=[{"title": ASK_ALL, "payload": ASK_ALL}])

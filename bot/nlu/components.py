@@ -236,9 +236,12 @@ NEVER_WITH_FACTS = ("goodbye", "thank", "greet", "help", "review", "out_of_scope
 # is a question, "你们会保存我的信息吗" asks about privacy, "重新说一下，是二级" corrects a fact.
 COMMANDS = ("restart", "forget")
 PRIVACY = "ask_privacy"
-# Questions around a verdict that a story is not: a message stating two facts or more is the person's
-# situation, whatever else it asks ("…肢体一级，户口在崇明，想问问能拿哪些补助"), and is read as such; the
-# question it also asks is answered after the verdict.
+# Questions around a verdict, which may come with the situation: a story (two facts or more) is read as the
+# situation, whatever else it asks ("…肢体一级，户口在崇明，想问问能拿哪些补助"; "我妈二级视力，低保户，护理
+# 补贴要带什么"): the verdict comes first, and the question the classifier saw (kept in the parse as
+# `asked_too`) is answered after it (actions.questions.pending_question). With fewer facts the question is
+# answered and the facts it states are kept (actions.profile.facts_told).
+ASKED_TOO = "asked_too"
 AROUND_THE_VERDICT = ("ask_info", "ask_refused", "ask_stopped", "ask_summary", "ask_privacy")
 STORY_FACTS = 2
 # "What if" is only a supposed case: without 要是/如果/假如… it is a correction or a fact ("是三级，不是二级");
@@ -281,9 +284,15 @@ def facts_decide(message: Message) -> None:
     name = intent.get("name")
     said = {e.get("entity") for e in message.get(ENTITIES, []) if e.get("entity") in _SAYS_SOMETHING}
     if name == "what_if" and not SUPPOSE.search(message.get(TEXT) or ""):
-        pass  # not a supposed case: read as what it says
-    elif name in AROUND_THE_VERDICT and len(said) >= STORY_FACTS:
-        pass  # a story with a question in it
+        # not a supposed case: the next intent the classifier saw, checked in turn
+        ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") != "what_if"]
+        _set_intent(message, ranking[0]["name"] if ranking else "nlu_fallback",
+                    ranking[0].get("confidence", 0.0) if ranking else 0.0)
+        intent = message.get("intent") or {}
+        name = intent.get("name")
+    if name in AROUND_THE_VERDICT and len(said) >= STORY_FACTS:
+        # a story with a question in it: the check first, then the question (actions.questions.pending_question)
+        message.set(ASKED_TOO, name, add_to_output=True)
     elif name == "ask_info" and said and not asks(message.get(TEXT) or ""):
         pass  # "残疾证是去年办的": a fact stated, nothing asked
     elif name in AROUND_THE_VERDICT and said and CORRECTS.search(message.get(TEXT) or ""):
