@@ -142,14 +142,12 @@ def asking_scope(tracker: Tracker, profile: dict) -> list[str]:
     """The programmes whose questions are asked: those named, or else the ones in play for this
     person (rules.engine.in_play: no 渐退期 questions where nobody works, no child rehabilitation
     questions about a parent). Every programme still gets its verdict."""
-    from knowledge.lexicon import lexicon
     from rules.engine import in_play
 
     named = scope(tracker)
     if named:
         return named
-    subject = tracker.get_slot(SUBJECT_SLOT)
-    return in_play(profile, adult=bool(subject) and lexicon().adult(subject))
+    return in_play(profile, adult=subject_is_adult(tracker))
 
 
 def asked_programs(tracker: Tracker) -> list[str]:
@@ -162,11 +160,35 @@ def entities(tracker: Tracker, kind: str) -> list[dict]:
     return [e for e in message.get("entities") or [] if isinstance(e, dict) and e.get("entity") == kind]
 
 
-def evaluate(profile: dict, programs: list[str]):
-    """The engine's report for a checked profile, as of today."""
+def evaluate(profile: dict, programs: list[str], adult: bool = False):
+    """The engine's report for a checked profile, as of today. For a person known to be an adult (a
+    parent, a spouse) whose age is not given, a local exception said "in case" that holds for no adult
+    ("如果孩子已经享受孤儿基本生活保障…") is not said: it could only be noise to an 82-year-old's son."""
     from rules.engine import evaluate as run
 
-    return run(profile, programs or None, date.today())
+    report = run(profile, programs or None, date.today())
+    if adult and "age" not in profile:
+        drop = _child_only_notes(profile)
+        for result in report.results:
+            result.reasons = [r for r in result.reasons if r not in drop]
+    return report
+
+
+def _child_only_notes(profile: dict) -> set[str]:
+    from rules.engine import ADULT_AGES, evaluate_condition
+    from rules.model import load_programs
+
+    return {case.unknown_note for program in load_programs().values() for layer in program.layers
+            for case in layer.unless if case.unknown_note
+            and all(evaluate_condition(case.when, {**profile, "age": age})[0] is False for age in ADULT_AGES)}
+
+
+def subject_is_adult(tracker: Tracker) -> bool:
+    """Whether the conversation is about a parent, a spouse or another adult (knowledge/lexicon.yaml)."""
+    from knowledge.lexicon import lexicon
+
+    subject = tracker.get_slot(SUBJECT_SLOT)
+    return bool(subject) and lexicon().adult(subject)
 
 
 def misses(tracker: Tracker, fact: str | None) -> int:

@@ -20,7 +20,7 @@ from bot.conversation.render import LIMIT
 from rules.facts import FACTS
 
 from .profile import (LAST_RESULTS_SLOT, asked_programs, asking_scope, checked_profile, evaluate,
-                      programme_ids, scope, title, unsure_facts)
+                      programme_ids, scope, subject_is_adult, title, unsure_facts)
 
 ASK_ALL = "我能领什么补贴"
 SAME_AS_BEFORE = "这些结论和刚才一样。要再听理由和依据，请说：为什么。"
@@ -63,7 +63,7 @@ class ActionGiveVerdicts(Action):
 
         profile, events = checked_profile(tracker, dispatcher)
         named = scope(tracker)
-        report = evaluate(profile, named).results
+        report = evaluate(profile, named, adult=subject_is_adult(tracker)).results
         results = [r.to_json() for r in report]
         not_asked = [] if named else [p for p in programme_ids() if p not in asking_scope(tracker, profile)]
         before = {r.get("program"): r for r in tracker.get_slot(LAST_RESULTS_SLOT) or []}

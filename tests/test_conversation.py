@@ -570,3 +570,9 @@ def test_serve_answers_over_rest_and_forgets(model, tmp_path):
         proc.wait(30)
         log.close()
     assert proc.returncode is not None
+
+
+def test_a_note_about_children_is_not_said_of_a_parent(bot):
+    # the 上饶 page on orphans is said "in case" when the age is not known, but never of a father
+    replies = bot.answer("parent-note", "俺爹瘫在床上，一级肢体，在奉化，啥补贴能领？", {"household": "低保"})
+    assert replies.verdict("living_subsidy") == "eligible" and "孤儿" not in replies.text
