@@ -67,7 +67,9 @@ def answer_parts(tracker: Tracker, text: str, intent: str | None, default_steps:
     from rules.model import load_programs
 
     asked = about(text)
-    steps = asked.steps or (("refused",) if intent == "ask_refused" else default_steps)
+    # a refusal's answer only where the words say refusal too: the classifier alone takes other questions
+    # (and stories) for refusals, and the answer would then be about something not asked
+    steps = asked.steps or default_steps
     said = []
     if asked.answer:  # "残疾证怎么办理，要带什么": the certificate's answer, not the subsidies' 办事清单
         said.append(topic_answer(questions().answers[asked.answer]))
@@ -87,11 +89,12 @@ def answer_parts(tracker: Tracker, text: str, intent: str | None, default_steps:
     return said
 
 
-def pending_question(tracker: Tracker) -> tuple[str, str] | None:
-    """(text, intent) of a question around the verdict asked inside the story that led to it ("…低保户，
+def pending_question(tracker: Tracker) -> tuple[str, str, bool] | None:
+    """(text, intent, sure) of a question around the verdict asked inside the story that led to it ("…低保户，
     护理补贴要带什么"), not yet answered: the latest user message since the last verdict that was read as the
-    situation (the classifier's own question kept as `asked_too`) and whose words ask what the knowledge
-    base answers (two readers agreeing: the classifier alone takes too many stories for refusals)."""
+    situation while the classifier saw a question in it (`asked_too`), or whose words ask what the
+    knowledge base answers. `sure`: the knowledge base's words agree that it asks (the classifier alone
+    takes many stories for refusals)."""
     from knowledge.questions import about
 
     for event in reversed(tracker.events):
@@ -106,7 +109,9 @@ def pending_question(tracker: Tracker) -> tuple[str, str] | None:
             continue
         asked = about(text)
         if asked.answer or asked.steps:
-            return text, "ask_refused" if "refused" in asked.steps else (parse.get("asked_too") or "ask_info")
+            return text, "ask_refused" if "refused" in asked.steps else (parse.get("asked_too") or "ask_info"), True
+        if parse.get("asked_too"):
+            return text, parse["asked_too"], False
     return None
 
 

@@ -24,6 +24,7 @@ from .profile import (LAST_RESULTS_SLOT, asked_programs, asking_scope, checked_p
 
 ASK_ALL = "我能领什么补贴"
 SAME_AS_BEFORE = "这些结论和刚才一样。要再听理由和依据，请说：为什么。"
+SAME_VERDICTS = "能不能领的结论和刚才一样。"
 NOT_ASKED = "not_asked"  # in last_results' companion: programmes answered without their questions
 ANSWER_FIRST = "answer_first"  # custom payload of the short first message of a verdict
 SAID_BACK = "said_back"  # custom payload of the line before it: {fact: value} the answer rests on
@@ -61,15 +62,26 @@ class ActionGiveVerdicts(Action):
                   domain: DomainDict) -> List[EventType]:
         from bot.conversation.render import render_answer, said_back, summary
 
+        from .questions import answer_parts, pending_question  # (it imports this module)
+
         profile, events = checked_profile(tracker, dispatcher)
         named = scope(tracker)
         report = evaluate(profile, named, adult=subject_is_adult(tracker)).results
         results = [r.to_json() for r in report]
         not_asked = [] if named else [p for p in programme_ids() if p not in asking_scope(tracker, profile)]
         before = {r.get("program"): r for r in tracker.get_slot(LAST_RESULTS_SLOT) or []}
+        asked = pending_question(tracker)  # "…低保户，护理补贴要带什么": a question inside the story
         if before and all(same_verdict(r, before.get(r["program"])) for r in results):
-            say(dispatcher, summary(results, not_asked) + SAME_AS_BEFORE)
+            if asked:  # nothing new decided: the answer to the question, said first
+                for part in answer_parts(tracker, asked[0], asked[1]):
+                    say(dispatcher, part)
+                say(dispatcher, SAME_VERDICTS)
+            else:
+                say(dispatcher, summary(results, not_asked) + SAME_AS_BEFORE)
+            answer = []
         else:
+            # a new verdict first, then the question asked with the story, where the knowledge base answers it
+            answer = answer_parts(tracker, asked[0], asked[1], known_only=True) if asked and asked[2] else []
             # what the answer rests on, said first, so that a misheard value is caught and corrected
             resting = ["region", *(f for r in report for f in r.rests_on)]
             line, values = said_back(profile, resting)
@@ -81,10 +93,7 @@ class ActionGiveVerdicts(Action):
             for message in rest:
                 dispatcher.utter_message(text=message)
         dispatcher.utter_message(json_message={"results": results})
-        from .questions import answer_parts, pending_question
-
-        asked = pending_question(tracker)  # "…低保户，护理补贴要带什么": the verdict first, then the question
-        for part in answer_parts(tracker, *asked, known_only=True) if asked else []:
+        for part in answer:  # a new verdict first, then the question asked with the story
             say(dispatcher, part)
         if named and len(named) < len(programme_ids()):
             say(dispatcher, f"想知道其他补贴能不能领，可以说：{ASK_ALL}。",

@@ -576,3 +576,15 @@ def test_a_note_about_children_is_not_said_of_a_parent(bot):
     # the 上饶 page on orphans is said "in case" when the age is not known, but never of a father
     replies = bot.answer("parent-note", "俺爹瘫在床上，一级肢体，在奉化，啥补贴能领？", {"household": "低保"})
     assert replies.verdict("living_subsidy") == "eligible" and "孤儿" not in replies.text
+
+
+def test_a_story_that_asks_what_to_bring_gets_the_verdict_then_the_list(bot):
+    replies = bot.answer("story-bring", "我妈二级视力，有证，低保户，在太原，要人照顾，护理补贴要带什么材料", {})
+    assert replies.verdict("care_subsidy") == "eligible"
+    end = next(i for i, m in enumerate(replies) if "results" in (m.get("custom") or {}))
+    after = [m["text"] for m in replies[end + 1:] if m.get("text")]
+    assert any("依据" in t or "没有写" in t for t in after), after  # the question, answered after the verdict
+    # asked again with nothing new: the answer comes first, the verdict is only said to be unchanged
+    again = bot.say("我妈二级视力，低保户，护理补贴要带什么材料", "story-bring")
+    assert not again.asks and "结论和刚才一样" in again.text
+    assert "结论和刚才一样" not in again.texts[0]

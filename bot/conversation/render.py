@@ -296,7 +296,8 @@ def what_if(change: dict, before: list[dict], after: list[dict]) -> str:
         return f"如果{said}：结论都不变。这只是假设，您说过的情况没有改。"
     parts = [f"{_short(r['program'])}从{words[was[r['program']]['verdict']] if r['program'] in was else '没有结论'}"
              f"变为{words[r['verdict']]}{_amount(r)}" for r in moved]
-    return f"如果{said}：" + "；".join(parts) + "。其他不变。这只是假设，您说过的情况没有改。"
+    basis = next((f"依据：{s['title']}，{s['section']}。" for r in moved for s in r.get("sources") or []), "")
+    return f"如果{said}：" + "；".join(parts) + "。其他不变。" + basis + "这只是假设，您说过的情况没有改。"
 
 
 SUMMARY_LIMIT_BYTES = 2048
@@ -346,5 +347,5 @@ def stopped(programs) -> str:
         for step in (s for s in program.procedure if s.topic == "refused"):
             lines.append(step.text)
             lines += [cite_line(c.doc, c.section, c.quote) for c in step.cites]
-    lines.append("我帮您对照现在的情况看看还符不符合，请回答下面的问题。")
+    lines.append("我帮您对照现在的情况看看还符不符合。")
     return "\n".join(dict.fromkeys(lines))
