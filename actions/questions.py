@@ -42,9 +42,12 @@ def _programs_asked(tracker: Tracker, text: str, refused: bool = False) -> tuple
     """([(programme, heading)], guessed) for a question: the programmes it names, else 低保 when it says
     so, else those asked about, else those the last answer granted (or, for a refusal, turned down), else
     the two subsidies (guessed: said so)."""
+    from bot.nlu.normalise import normalise_text
+
     named = asked_programs(tracker) or scope(tracker)
     if asked_programs(tracker):
         return [(p, None) for p in named], False
+    text = normalise_text(text)  # "低宝" is 低保 typed by its sound
     if "低保" in text and not any(w in text for w in ("边缘", "补贴", "渐退")):
         return [DIBAO], False
     if named:

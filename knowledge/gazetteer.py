@@ -575,10 +575,18 @@ class Gazetteer:
         are indices into `text` as given (before normalisation)."""
         norm, pos = _normalise_with_map(text)
         matches: list[tuple[int, int, str]] = []
+        town_shorts: list[tuple[int, int]] = []
+        self._town_index()
         i, n = 0, len(norm)
         while i < n:
             for j in range(min(n, i + self._maxlen), i + 1, -1):
                 if norm[i:j] in self._surface:
+                    longer = [k for k in range(min(n, i + _TOWN_MAX), j, -1) if norm[i:k] in self._town_shorts]
+                    if longer and min(self._surface[norm[i:j]].values()) != _OFFICIAL:
+                        # "独山港这边的": the town 独山港(镇) of 平湖, not the county 独山 its name begins with
+                        town_shorts.append((i, longer[0]))
+                        i = longer[0]
+                        break
                     matches.append((i, j, norm[i:j]))
                     i = j
                     break
@@ -611,7 +619,13 @@ class Gazetteer:
                       or norm[end:].lstrip().startswith(_CUES_AFTER))
             out.append(Mention(pos[start], pos[end - 1] + 1, text[pos[start]:pos[end - 1] + 1], places,
                                weak=not strong))
-        return self._town_mentions(text, norm, pos, out)
+        for start, end in town_shorts:
+            towns = self._town_shorts[norm[start:end]]
+            counties = tuple(dict.fromkeys(t.county for t in towns))
+            out.append(Mention(pos[start], pos[end - 1] + 1, text[pos[start]:pos[end - 1] + 1],
+                               tuple(dataclasses.replace(self._places[c], note=f"{towns[0].name}属于"
+                                                         f"{self._places[c].full_name}。") for c in counties)))
+        return self._town_mentions(text, norm, pos, sorted(out, key=lambda m: m.start))
 
     def _town_mentions(self, text: str, norm: str, pos: list[int], out: list[Mention]) -> list[Mention]:
         """Towns named in a sentence by their full name ("溪口镇", "XX街道"), with the place right before

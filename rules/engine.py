@@ -558,6 +558,29 @@ def same_answers(profile: dict, fact: str, values: Iterable, as_of: date | None 
     return True
 
 
+def turns_within(fact: str, low: int, high: int, region: str | None = None, as_of: date | None = None) -> bool:
+    """Whether a rule in force for the place (every place, when it is not known) compares `fact` with a
+    boundary inside low..high, or computes a figure from it. Then which value of an approximate number
+    ("十来个月": 8..15, across the 渐退期's 12 months) is meant can change an answer once more is known,
+    even where it changes none yet."""
+    as_of = as_of or date.today()
+    span = range(low, high + 1)
+    for program in load_programs().values():
+        layers = (_stack(program, region, as_of) if region
+                  else [layer for layer in program.layers if layer.current(as_of)])
+        for layer in layers:
+            parts = [r.condition for r in layer.requires] + [c.when for c in layer.unless + layer.cases]
+            for atom in (a for cond in parts for a in condition_atoms(cond) if a.fact == fact):
+                if len({atom.test(v) for v in span}) > 1:
+                    return True
+            outcomes = ([r.outcome for r in layer.requires] + [c.outcome for c in layer.unless + layer.cases]
+                        + ([layer.otherwise] if layer.otherwise else []))
+            if any(callable(value) and fact in getattr(value, "source", "")
+                   for outcome in outcomes for _, value in outcome.details):
+                return True
+    return False
+
+
 def next_question(results: Iterable[Result], skip: Iterable[str] = ()) -> str | None:
     """The fact to ask next across several programmes: the one that settles the most of them.
 

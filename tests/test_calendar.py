@@ -76,3 +76,18 @@ def test_an_age_that_cannot_be_pinned_down_is_asked_not_guessed():
 def test_an_age_reply_by_the_calendar_answers_the_age_question():
     assert understand("明年开春满十八", asking="age", as_of=WINTER).facts == {"age": 17}
     assert understand("今年刚满十八", asking="age", as_of=WINTER).facts == {"age": 18}
+
+
+def test_an_approximate_age_is_taken_only_where_no_rule_has_a_boundary_inside_it():
+    # 七十好几 (72..79): no programme's rule turns on an age between them, whatever is learnt later
+    assert understand("我爸七十好几了，肢体二级").facts["age"] in range(72, 80)
+    # 十来岁 (8..15) holds 14, where child rehabilitation ends in some provinces: it is not taken as
+    # 8 even while nothing else is known, and a reply gets the question for the exact number
+    story = understand("我闺女十来岁，孤独症")
+    assert "age" not in story.facts and story.inexact["age"] == (8, 15)
+    assert "age" not in understand("十来岁", asking="age").facts
+
+
+@pytest.mark.parametrize("text", ["我舅舅三十岁那年出的车祸", "孩子三岁时查出来的", "六岁以前能领吗"])
+def test_an_age_of_another_time_is_not_the_age_now(text):
+    assert "age" not in understand(text).facts

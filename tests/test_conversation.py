@@ -157,6 +157,12 @@ def test_how_to_apply_says_where_and_what_to_bring_each_with_its_source(bot):
     assert "没有写" in lines and "12345" in lines  # no time limit in reach: said so, and who can tell
 
 
+def test_how_long_for_dibao_typed_by_its_sound_gets_the_dibao_time_limit(bot):
+    replies = bot.say("低宝交上去二十多天了，多久能批下来", "dibao-how-long")
+    assert "30个工作日" in replies.text and "第二十二条" in replies.text
+    assert "两项补贴" not in replies.text
+
+
 def test_if_refused_the_rights_the_law_gives_for_dibao_are_quoted(bot):
     bot.answer("refused", "我儿子肢体二级，有证，家里是低保边缘，在太原，能单独吃低保吗", {"age": "三十"})
     replies = bot.say("要是不给批怎么办", "refused")

@@ -227,11 +227,14 @@ class _Ent:
     value: str
     source: str  # "phrase" | "lexicon" | "number" | "place"
     negated: bool = False  # a household "none" read from a negation ("没有低保")
+    unsure: bool = False  # what it is was told by words far from it: to be confirmed, never taken
 
     def as_dict(self) -> dict:
         out = {"entity": self.entity, "start": self.start, "end": self.end, "value": self.value}
         if self.negated:
             out["negated"] = True
+        if self.unsure:
+            out["unsure"] = True
         return out
 
 
@@ -581,11 +584,13 @@ _DENIED_RIGHT_BEFORE = Pattern("{denied_right_before}$")
 _COUNT_FILLERS = Pattern(r"[{count_fillers:chars}，,。.\s]")
 
 
-def _context_months(text: str, start: int, end: int) -> str:
+def _context_months(text: str, start: int, end: int) -> tuple[str, bool]:
     """months_above_line, months_employed or months: by the telling word that the count follows (a
     duration is said after what it measures: "上班三个月了", "收入超过低保标准两个月"), else the nearest
     one after it, in the clause first. Counted from a work word that is denied ("没活干快两年了"), it
-    measures no work: months (said of nothing the rules count)."""
+    measures no work: months (said of nothing the rules count). With it, whether that word is far from
+    the count (more than `_FAR` characters): then what the count measures is a guess ("查出病到今年快十年
+    了…我在太原上班")."""
     before, after = _clause(text, start, end)
     lo, hi = start - len(before), end + len(after)
 
@@ -603,16 +608,25 @@ def _context_months(text: str, start: int, end: int) -> str:
                         rank = (1, ws - end if ws >= end else 0)
                     denied = entity == "months_employed" and _DENIED_RIGHT_BEFORE.search(text[max(0, ws - 2):ws])
                     if best is None or rank < best[0]:
-                        best = (rank, MONTHS if denied else entity)
+                        best = (rank, MONTHS if denied else entity, ws)
         return best
 
     best = nearest(lo, hi)
     if best is None:
         said = _COUNT_FILLERS.sub("", before + after)
         if said:  # "我爸瘫了十来年了": the clause says what it measures, and it is none of these
-            return MONTHS
+            return MONTHS, False
         best = nearest(0, len(text))  # the count alone in its clause: "…收入超了，两个月了"
-    return best[1] if best else MONTHS
+    if best is None:
+        return MONTHS, False
+    (rank, measures, at) = best
+    # after the count, with someone named in between, the work may be theirs ("快五年了，我在杭州上班")
+    someone_between = rank[0] == 1 and at > end and _SOMEONE.search(text[end:at]) is not None
+    return measures, measures != MONTHS and (rank[1] > _FAR or someone_between)
+
+
+_FAR = 10
+_SOMEONE = Pattern("{age_person}")
 
 
 _CALENDAR_MONTH_BEFORE = Pattern(r"{calendar_month_before}\s*$")
@@ -653,6 +667,8 @@ def _numbers(text: str, taken: list[_Ent]) -> list[_Ent]:
         if q.unit == "岁":
             if _RELATIVE_AGE.search(text[:s]):
                 continue  # "比他大两岁", "我俩差三岁": a difference of ages, not one
+            if rest.startswith(words("age_then_after")):
+                continue  # "四十岁那年查出来", "六岁以前": an age of another time, or a limit
             out.append(_Ent("age", s, e, value, "number"))
         elif q.unit == "级":
             if q.approximate or any(_overlaps((s, e), g) for g in grade_spans):
@@ -670,7 +686,8 @@ def _numbers(text: str, taken: list[_Ent]) -> list[_Ent]:
                 continue
             if rest.startswith(words("not_a_count_after")):
                 continue  # 一年级, 90年代, 三年前
-            out.append(_Ent(_context_months(text, s, e), s, e, value, "number"))
+            measures, far = _context_months(text, s, e)
+            out.append(_Ent(measures, s, e, value, "number", unsure=far))
         elif q.unit is None:
             month = text[s:e].endswith("月") and "个" not in text[s:e]
             if month and (_CALENDAR_MONTH_BEFORE.search(text[:s]) or _CALENDAR_MONTH_AFTER.match(text[e:])) \

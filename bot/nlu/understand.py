@@ -292,6 +292,8 @@ def _people(text: str, entities: list[dict]) -> list[tuple[int, int, str]]:
     for m in _OTHER_PEOPLE.finditer(text):
         if _REPORTS.match(text[m.end():]):
             continue
+        if any(a <= m.start() and m.end() <= b and not who.startswith("other:") for a, b, who in out):
+            continue  # "我叔叔": the speaker's relative, named whole by the lexicon, not someone else's
         out = [p for p in out if not (p[0] >= m.start() and p[1] <= m.end())]  # 孩子爸爸: not 孩子, 爸爸
         out.append((m.start(), m.end(), "other:" + m.group()))
     for m in _SELF.finditer(text):
@@ -348,8 +350,9 @@ def _main_person(text: str, people: list[tuple[int, int, str]], entities: list[d
         group = next(g for g in ("who", "who2", "who3") if m.group(g))
         start, end = m.start(group), m.end(group)
         named = [who for a, b, who in people if a >= start and b <= end + 1]
-        if named:
+        if named and not named[-1].startswith("other:"):
             return named[-1]
+        # "帮邻居问的，她儿子十六岁…": asked for someone else, about whoever the facts are said of
     owners = [_owner(people, e["start"]) for e in sorted((e for e in entities if e["entity"] in _DISABILITY),
                                                           key=lambda e: e["start"])]
     for owner in owners:
@@ -418,8 +421,9 @@ def _read_entities(reading: Reading, text: str, entities: list[dict]) -> None:
             reading.rejected[fact] = text[chosen["start"]:chosen["end"]]
             continue
         if isinstance(value, tuple):
-            reading.inexact[fact] = value
-        elif chosen.get("negated") or _hedged(text, chosen["start"], chosen["end"]):
+            if not chosen.get("unsure"):  # a range to be confirmed would be asked as a number anyway
+                reading.inexact[fact] = value
+        elif chosen.get("negated") or chosen.get("unsure") or _hedged(text, chosen["start"], chosen["end"]):
             reading.confirm[fact] = value
         else:
             reading.facts[fact] = value
@@ -942,11 +946,14 @@ def _town(words: str, prefer: tuple[str, ...], short: bool = False):
 
 
 def _settle_ranges(reading: Reading, profile: dict, as_of: date | None) -> None:
-    """An approximate number is taken only where any value it could be gives the same answers."""
-    from rules.engine import same_answers
+    """An approximate number is taken only where any value it could be gives the same answers, now and
+    once more is known: no rule for the place has a boundary inside it."""
+    from rules.engine import same_answers, turns_within
 
     for fact, (low, high) in list(reading.inexact.items()):
         if fact in reading.facts or high < low or high - low > 40:
+            continue
+        if turns_within(fact, low, high, profile.get("region"), as_of):
             continue
         if same_answers({k: v for k, v in profile.items() if k != fact}, fact, range(low, high + 1), as_of):
             reading.facts[fact] = low  # any value of the range gives the same answers
