@@ -338,7 +338,10 @@ def _squeeze(text: str) -> tuple[str, list[int]]:
     where_all = [i for i in range(len(text)) if i not in drop]
     joined = "".join(text[i] for i in where_all)
     spans = [(s, e) for s, e in _terms().match(_tokens(joined))]
-    spans += [(m.start, m.end) for m in gazetteer().mentions(joined)]
+    terms = list(spans)
+    # a place that would take a term's last or first character ("低保 康复": 保康县) is no reason
+    spans += [(m.start, m.end) for m in gazetteer().mentions(joined)
+              if not any(s < m.end and m.start < e and not (m.start <= s and e <= m.end) for s, e in terms)]
     spans += [(q.start, q.end) for q in find_quantities(joined)]
     spans += [m.span() for p in phrases().facts for m in p.pattern.finditer(joined)]
     inside: set[int] = set()

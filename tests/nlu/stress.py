@@ -1,6 +1,6 @@
 """The NLU stress sets: how well `bot.nlu.understand` reads messages written the way people write.
 
-    python tests/nlu/stress.py [--show] FILE...    (FILE: tests/nlu/stress.yml, tests/nlu/stress_blind.yml)
+    python tests/nlu/stress.py [--show] FILE...    (FILE: tests/nlu/stress.yml, stress_round2.yml, stress_blind.yml…)
 
 prints, per profile fact, how many of the values the items state were read correctly, read wrongly and
 missed, and exits 1 when a floor of issue 8 is not met (0 values read wrongly, at most 10% missed).
@@ -40,6 +40,7 @@ HERE = Path(__file__).resolve().parent
 STRESS = HERE / "stress.yml"
 TRAPS = HERE / "stress_traps.yml"  # a second development set, written as traps by another author
 BLIND = HERE / "stress_blind.yml"
+ROUND2 = HERE / "stress_round2.yml"  # the first blind set, a development set since its figures were recorded
 PROGRAMS_DIR = ROOT / "rules" / "programs"
 
 MAX_WRONG = 0
@@ -47,7 +48,12 @@ MAX_MISSED_SHARE = 0.10
 # The blind set is read only through its counts and never tuned to: it estimates how the reader does on
 # text its authors never saw, so it is not held to the development floors. What it is held to is the
 # figures recorded when it was last measured: a change that reads it worse fails.
-BLIND_RECORDED = (12, 0.16)  # values read wrongly, share of stated values missed (2026-12-07; 14, 19% on 2026-11-27)
+# The second blind set (2026-12-07, a new author): 12 values read wrongly and 14.1% missed by the reader
+# before issue 14 (9694b49), 10 and 12.9% after it.
+BLIND_RECORDED = (10, 0.13)  # values read wrongly, share of stated values missed
+# The first blind set, read blind for the last time on 2026-12-07 (12 wrong, 15.9% missed; 14, 19% on
+# 2026-11-27), then worked on: held to what it reads now until it meets the development floors.
+ROUND2_RECORDED = (3, 0.13)
 # Real messages residents sent to their governments: long letters, traditional characters, formal words.
 # Recorded on 2026-12-07 and held so that they cannot get worse unnoticed; the unseen part is never tuned to.
 REAL_RECORDED = {"dev": (2, 0.48), "unseen": (1, 0.77)}
@@ -58,6 +64,8 @@ def floors(path: Path) -> tuple[int, float]:
     name, _, part = str(path).partition("#")
     if part:
         return REAL_RECORDED[part]
+    if Path(path).name == ROUND2.name:
+        return ROUND2_RECORDED
     return BLIND_RECORDED if is_blind(path) else (MAX_WRONG, MAX_MISSED_SHARE)
 
 ITEM_KEYS = ("text", "asked", "facts", "confirm", "programs", "dont_know", "as_of")
