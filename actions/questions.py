@@ -38,17 +38,22 @@ TWO_SUBSIDIES = ["living_subsidy", "care_subsidy"]
 SAID_TWO = "上面说的是残疾人两项补贴。问别的补贴，请说它的名字，比如：康复救助、单独申请低保。"
 
 
+def _about_dibao(text: str) -> bool:
+    """Whether a question names 低保 itself ("低宝" too), not a subsidy, the 渐退期 or a 低保边缘 family."""
+    from bot.nlu.normalise import normalise_text
+
+    text = normalise_text(text)
+    return "低保" in text and not any(w in text for w in ("边缘", "补贴", "渐退"))
+
+
 def _programs_asked(tracker: Tracker, text: str, refused: bool = False) -> tuple[list[tuple[str, str | None]], bool]:
     """([(programme, heading)], guessed) for a question: the programmes it names, else 低保 when it says
     so, else those asked about, else those the last answer granted (or, for a refusal, turned down), else
     the two subsidies (guessed: said so)."""
-    from bot.nlu.normalise import normalise_text
-
     named = asked_programs(tracker) or scope(tracker)
     if asked_programs(tracker):
         return [(p, None) for p in named], False
-    text = normalise_text(text)  # "低宝" is 低保 typed by its sound
-    if "低保" in text and not any(w in text for w in ("边缘", "补贴", "渐退")):
+    if _about_dibao(text):  # "低宝" is 低保 typed by its sound
         return [DIBAO], False
     if named:
         return [(p, None) for p in named], False
@@ -147,7 +152,8 @@ class ActionAnswerApply(ActionAnswerQuestion):
 class ActionAnswerStopped(Action):
     """"每月那一百块咋就不发了": a question about eligibility. What decides each programme (its national
     rule's own reason and words), that a change in these can stop it, what the office must do and what the
-    person can do, then the check of today's situation (the form asks what it needs)."""
+    person can do, then the check of today's situation (the form asks what it needs). 低保 itself stopped
+    ("低保卡里没钱了，说给停了"): the 渐退期's rule and what the law requires before 低保 is cut."""
 
     def name(self) -> Text:
         return "action_answer_stopped"
@@ -157,9 +163,12 @@ class ActionAnswerStopped(Action):
         from bot.conversation.render import stopped
         from rules.model import load_programs
 
-        named = asked_programs(tracker) or ["living_subsidy", "care_subsidy"]
+        named = asked_programs(tracker) or (["dibao_gradual_exit"] if _about_dibao(_text(tracker)) else TWO_SUBSIDIES)
         programs = load_programs()
-        say(dispatcher, stopped([programs[p] for p in named]))
+        head, _, rest = stopped([programs[p] for p in named]).partition("\n")
+        say(dispatcher, head)  # the answer first, in one short message; what decides each programme after it
+        if rest:
+            say(dispatcher, rest)
         return facts_told(tracker) + [SlotSet(PROGRAMS_SLOT, named)]
 
 

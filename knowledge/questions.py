@@ -12,6 +12,8 @@ know. Nothing here invents an answer: every sentence said comes from this file o
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -70,7 +72,13 @@ def about(text: str) -> Asked:
         for w in a.ask:
             if w in norm and len(w) > length:
                 best, length = topic, len(w)
-    steps = tuple(t for t, words in q.steps.items() if any(w in norm for w in words))
+    found = {t: [m.span() for w in words for m in re.finditer(re.escape(w), norm)] for t, words in q.steps.items()}
+    found = {t: spans for t, spans in found.items() if spans}
+    # a topic whose every word lies inside another topic's words is that topic's: 从批下来那个月 (payment)
+    # holds 批下来 (how_long)
+    steps = tuple(t for t, spans in found.items()
+                  if not all(any(o != t and a <= s and e <= b and (a, b) != (s, e) for o, others in found.items()
+                                 for a, b in others) for s, e in spans))
     return Asked(best, steps)
 
 

@@ -104,7 +104,10 @@ def find_numbers(text: str) -> list[tuple[int, int, int, str | None]]:
         value = parse_number(m.group("num"))
         if value is None:
             continue
-        out.append((m.start(), m.end(), value, m.group("unit")))
+        unit = m.group("unit")
+        if unit == "月" and m.group("num") in ("俩", "仨", "两"):
+            unit = "个月"  # "卧床仨月了", "俩月": a count (no month of the year is called so)
+        out.append((m.start(), m.end(), value, unit))
     return out
 
 

@@ -206,6 +206,39 @@ def test_a_benefit_that_stopped_is_answered_with_what_decides_it_then_the_check(
     assert replies.asks  # the check of today's situation follows
 
 
+def test_dibao_itself_stopped_is_answered_with_the_hearing_the_law_requires_before_a_cut(bot):
+    replies = bot.say("低保卡这个月没进钱，说是给停了，事先也没人来问过", "dibao-stopped")
+    assert "第四十八条" in replies.text and "听您的意见" in replies.text and "渐退期" in replies.text
+    assert "生活补贴" not in replies.text
+
+
+def test_questions_around_the_verdict_get_the_line_they_ask_for(bot):
+    bot.answer("around", CARE_TAIYUAN, {})
+    payment = bot.say("护理补贴是按月发还是按年发，从哪个月算", "around").text
+    assert "按月发" in payment and "审批要多久" not in payment
+    regrade = bot.say("评的一级，要是以后更重了，能重新评定等级吗", "around").text
+    assert "县级残联" in regrade and "没有写" in regrade and "按规定能领" not in regrade
+    behalf = bot.say("我是孩子姥姥，康复救助我能去给他报吗", "grandma").text
+    assert "代为申请" in behalf and "第" not in behalf.split("依据")[0]
+
+
+def test_a_case_that_sets_up_a_question_is_no_what_if(bot):
+    replies = bot.say("要是低保批下来了，从哪个月开始发钱", "dibao-payment")
+    assert "下个月起" in replies.text and "这只是假设" not in replies.text
+
+
+def test_a_need_for_care_shorter_than_six_months_is_confirmed_not_taken(bot):
+    replies = bot.say("俺娘摔了以后卧床俩月了，肢体一级，有证，在太原，能领护理补贴吗", "short-care")
+    assert replies.confirming and replies.asks == ["needs_long_term_care"]
+    assert replies.results is None or replies.verdict("care_subsidy") != "eligible"
+
+
+def test_a_term_compared_with_another_is_explained_not_recorded(bot):
+    replies = bot.say("特困供养跟以前的五保户是一回事不", "tekun-term")
+    assert "第十六条" in replies.text
+    assert "特困供养人员" not in bot.say("我说了什么", "tekun-term").text
+
+
 def test_a_question_about_privacy_deletes_nothing(bot):
     bot.answer("privacy", CARE_TAIYUAN, {})
     replies = bot.say("你们会保存我的信息吗", "privacy")

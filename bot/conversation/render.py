@@ -330,20 +330,26 @@ def shareable(profile: dict, results: list[dict], as_of) -> str:
     return text
 
 
-STOPPED_HEAD = "补贴是按条件发的，条件有变化，补贴就可能停。可以请经办部门说明停发的原因。下面是每项补贴的条件。"
+STOPPED_HEAD = "补贴和低保都是按条件发的，条件有变化就可能停。可以请经办部门说明停发的原因。下面是每一项的条件。"
 
 
 def stopped(programs) -> str:
     """A benefit that stopped: what decides each programme (its national rule's own reason and words),
     what the office must do and what the person can do, then that the check of today's situation
     follows."""
+    from datetime import date
+
     lines = [STOPPED_HEAD]
     for program in programs:
-        national = next((lr for lr in program.layers if lr.place == "000000" and lr.cases), None)
-        case = next((c for c in (national.cases if national else ()) if c.outcome.verdict == "eligible"), None)
-        if case is not None:
-            c = case.outcome.cites[0]
-            lines += [f"{program.title}：{case.outcome.reason}", cite_line(c.doc, c.section, c.quote)]
+        nationals = [lr for lr in program.layers if lr.place == "000000" and lr.cases]
+        national = next((lr for lr in nationals if lr.current(date.today())), nationals[0] if nationals else None)
+        case = next((c.outcome for c in (national.cases if national else ()) if c.outcome.verdict == "eligible"),
+                    None)
+        if case is None and national is not None and national.otherwise \
+                and national.otherwise.verdict in ("eligible", "refer"):
+            case = national.otherwise  # the 渐退期: what it grants unless a case says why not
+        if case is not None:  # every clause the reason rests on (the 渐退期's 6 months is in the second)
+            lines += [f"{program.title}：{case.reason}", *(cite_line(c.doc, c.section, c.quote) for c in case.cites)]
         for step in (s for s in program.procedure if s.topic == "refused"):
             lines.append(step.text)
             lines += [cite_line(c.doc, c.section, c.quote) for c in step.cites]

@@ -283,8 +283,9 @@ def facts_decide(message: Message) -> None:
     intent = message.get("intent") or {}
     name = intent.get("name")
     said = {e.get("entity") for e in message.get(ENTITIES, []) if e.get("entity") in _SAYS_SOMETHING}
-    if name == "what_if" and not SUPPOSE.search(message.get(TEXT) or ""):
-        # not a supposed case: the next intent the classifier saw, checked in turn
+    if name == "what_if" and (not SUPPOSE.search(message.get(TEXT) or "") or _answered(message.get(TEXT) or "")):
+        # not a supposed case, or one that sets up a question the 办事清单 or a clause answers ("要是以后更重了，
+        # 能重新评定等级吗"): the next intent the classifier saw, checked in turn
         ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") != "what_if"]
         _set_intent(message, ranking[0]["name"] if ranking else "nlu_fallback",
                     ranking[0].get("confidence", 0.0) if ranking else 0.0)
@@ -317,12 +318,22 @@ def facts_decide(message: Message) -> None:
 ASKING_KINDS = ("ask_eligibility", "inform", "ask_apply", "out_of_scope", "nlu_fallback", "why", "help", "ask_amount")
 
 
+def _answered(text: str) -> bool:
+    """Whether the words ask what knowledge/questions.yaml answers: a topic or a 办事清单 line."""
+    from knowledge.questions import about
+
+    asked = about(text)
+    return bool(asked.answer or asked.steps)
+
+
 def suppositions(message: Message) -> None:
     from bot.nlu.understand import supposed
 
     intent = message.get("intent") or {}
     text = message.get(TEXT) or ""
     if intent.get("name") in SUPPOSABLE and SUPPOSE.search(text) and supposed(text):
+        if _answered(text):
+            return  # "要是低保批下来了，钱从哪个月开始给": the case sets up a question the 办事清单 answers
         _set_intent(message, "what_if", intent.get("confidence", 0.0))
 
 

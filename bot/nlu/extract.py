@@ -106,6 +106,7 @@ _IF_AFTER = Pattern("^{if_after}")
 _QUESTION_REST = Pattern("{question_rest}")
 _COMPARED = Pattern(r"{compared}[^，。,.;；\s]{0,6}$")
 _COMPARED_AFTER = Pattern(r"^[^，。,.;；\s]{0,4}{compared_after}")
+_COMPARED_WITH = Pattern(r"^{compared}[^，。,.;；\s]{0,8}?{compared_after}")  # "特困供养跟五保户是一回事不"
 
 
 def unstated(text: str, start: int, end: int) -> bool:
@@ -123,6 +124,8 @@ def unstated(text: str, start: int, end: int) -> bool:
         return True
     if _IF_AFTER.match(after) and _QUESTION_REST.search(text[end:]):
         return True  # "上班以后低保还能保留多久": a case asked about
+    if _COMPARED_WITH.match(after):
+        return True  # the term compared with another: what it is, not what the person has
     return bool(_COMPARED.search(before) and _COMPARED_AFTER.match(after))
 
 

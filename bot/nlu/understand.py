@@ -124,6 +124,7 @@ def understand(text: str, asking: str | None = None, profile: dict | None = None
         reading.facts.pop("months_employed", None)  # "干了二十年…在家待着": the months were of a past job
         reading.inexact.pop("months_employed", None)
     _settle_ranges(reading, {**(profile or {}), **reading.facts}, as_of)
+    _care_too_short(reading, norm)
     for fact in list(reading.confirm):
         if fact in reading.facts:  # said plainly elsewhere in the message
             del reading.confirm[fact]
@@ -133,6 +134,28 @@ def understand(text: str, asking: str | None = None, profile: dict | None = None
         _check_learned(reading, text)
     _check_story(reading, norm)
     return reading
+
+
+# 长期照护 is care "持续6个月以上时间" (国发〔2015〕52号, 补贴对象): a need said to have lasted less is not yet it
+_LONG_TERM_MONTHS = 6
+_DAYS_OR_WEEKS = re.compile(r"[\d一二两俩仨三四五六七八九十几]+(?:来)?(?:天|周|个星期|个礼拜)")
+
+
+def _care_too_short(reading: Reading, text: str) -> None:
+    """A need for care said with a spell shorter than long-term care's six months ("卧床仨月了", "躺了十来
+    天") is confirmed, never taken: whether it will last is for the person to say."""
+    from knowledge.textnorm import find_quantities
+
+    if reading.facts.get("needs_long_term_care") is not True or "needs_long_term_care" not in reading.spans:
+        return
+    start, end = reading.spans["needs_long_term_care"]
+    lo = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
+    hi = next((m.start() for m in _CLAUSE_END.finditer(text, end)), len(text))
+    clause = text[lo:hi]
+    short = any(q.unit == "个月" and q.high < _LONG_TERM_MONTHS for q in find_quantities(clause))
+    if short or _DAYS_OR_WEEKS.search(clause):
+        reading.confirm["needs_long_term_care"] = reading.facts.pop("needs_long_term_care")
+        reading.spans.pop("needs_long_term_care", None)
 
 
 def _check_story(reading: Reading, text: str) -> None:
