@@ -329,6 +329,18 @@ class Gazetteer:
             self._renamed[old] = (new, note)
             self._rename_notes[(entry["name"], new)] = note
             self._add(entry["name"], new, _OFFICIAL)
+        # Counties renamed or merged since 2002 (JioNLP's table of changes): the old name still on
+        # certificates and in what people type ("长治县", now 上党区) names the unit that replaced it, with a
+        # note, so it is confirmed before it decides. Generic names (城区, 郊区) stay out: they name many places.
+        by_full = {p.full_name: c for c, p in self._places.items()}
+        for day, old_name, new_full in _read_changes():
+            new = by_full.get(new_full)
+            if new is None or old_name in self._surface or len(old_name) < 3:
+                continue
+            place = self._places[new]
+            note = f"{old_name}已于{day[:4]}年调整，现为{place.full_name}（{new}）。"
+            self._rename_notes[(old_name, new)] = note
+            self._add(old_name, new, _OFFICIAL)
         for alias, code in (extra.get("aliases") or {}).items():
             code = str(code)
             if code not in self._places:
@@ -749,6 +761,25 @@ class Gazetteer:
 
 _TOWN_SUFFIX = re.compile(r"(?:街道办事处|街道|民族乡|族乡|苏木|镇|乡)$")
 _TOWN_MAX = 10
+
+
+def _read_changes() -> Iterator[tuple[str, str, str]]:
+    """(date, old county name, full name of the unit that replaced it) from JioNLP's table of division
+    changes (china_location_change.txt: date, approval, old province, its short name, old city, its short
+    name, old county, "short=>new province", new city, new county)."""
+    spec = importlib.util.find_spec("jionlp")
+    if spec is None or not spec.submodule_search_locations:
+        return
+    path = Path(list(spec.submodule_search_locations)[0], "dictionary", "china_location_change.txt")
+    if not path.exists():
+        return
+    for line in path.read_text(encoding="utf-8").splitlines():
+        fields = line.split("\t")
+        if len(fields) != 10 or "=>" not in fields[7]:
+            continue
+        new_province = fields[7].split("=>", 1)[1]
+        if fields[6] and fields[6] != fields[9]:
+            yield fields[0], fields[6], new_province + fields[8] + fields[9]
 
 
 def _read_towns() -> Iterator[tuple[str, str]]:

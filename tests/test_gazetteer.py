@@ -74,6 +74,20 @@ def test_renamed_fenghua(g):
     assert "330283" in g and "123456" not in g
 
 
+@pytest.mark.parametrize("old,now,year", [("长治县", "140404", "2018"), ("太谷县", "140703", "2019"),
+                                          ("潞城市", "140406", "2018")])
+def test_a_county_renamed_since_2002_is_its_successor_with_a_note(g, old, now, year):
+    place = g.resolve(old)  # JioNLP's table of division changes, not a table typed here
+    assert place.code == now and year in place.note and place.full_name in place.note
+
+
+def test_an_old_name_in_a_message_is_confirmed_before_it_decides():
+    from bot.nlu.understand import understand
+
+    reading = understand("长治县的老人，瘫在床上")
+    assert reading.confirm.get("region") == "140404" and "region" not in reading.facts
+
+
 @pytest.mark.parametrize("text", ["崇明", "崇明区", "上海崇明", "上海市崇明区", "崇明區", "上海 崇明",
                                   "　崇明区 ", "310151", "３１０１５１"])
 def test_chongming(g, text):

@@ -53,7 +53,7 @@ MAX_MISSED_SHARE = 0.10
 BLIND_RECORDED = (10, 0.13)  # values read wrongly, share of stated values missed
 # The first blind set, read blind for the last time on 2026-12-07 (12 wrong, 15.9% missed; 14, 19% on
 # 2026-11-27), then worked on: held to what it reads now until it meets the development floors.
-ROUND2_RECORDED = (3, 0.13)
+ROUND2_RECORDED = (2, 0.13)
 # Real messages residents sent to their governments: long letters, traditional characters, formal words.
 # Recorded on 2026-12-07 and held so that they cannot get worse unnoticed; the unseen part is never tuned to.
 REAL_RECORDED = {"dev": (2, 0.48), "unseen": (1, 0.77)}
