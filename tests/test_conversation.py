@@ -239,6 +239,34 @@ def test_a_term_compared_with_another_is_explained_not_recorded(bot):
     assert "特困供养人员" not in bot.say("我说了什么", "tekun-term").text
 
 
+def test_a_value_said_in_passing_never_replaces_a_known_one_silently(bot):
+    bot.answer("passing", CARE_TAIYUAN, {})
+    # another grade inside a question, with no word that corrects: confirmed, not taken
+    replies = bot.say("要是他三级肢体，护理补贴去哪办", "passing")
+    assert "已改为" not in replies.text
+    assert "残疾等级为一级" in bot.say("我说了什么", "passing").text
+    # 低保 named as the programme asked about is no household
+    bot.answer("passing-dibao", "我在太原，肢体一级，有证，家里不是低保", {"household": "是", "needs_long_term_care": "是", "age": "50", "employed": "没有"})
+    replies = bot.say("低保是批下来那个月就有钱，还是从申请那个月算", "passing-dibao")
+    assert "已改为" not in replies.text and "是低保家庭" not in replies.text
+    # said as a correction, it is taken at once and said back
+    assert "好的，已改为：残疾等级为三级" in bot.say("不对，是三级", "passing").text
+
+
+def test_another_persons_age_is_not_the_persons(bot):
+    replies = bot.say("村里帮一户问，老人八十多，儿子一级视力，有证，在太原，能领啥", "elder")
+    assert replies.said_back is None or "age" not in replies.said_back
+    replies = bot.say("王家老二，二级精神，有证，没工作，跟他爹过，他爹七十五了，在嘉兴海宁", "his-father")
+    assert "75岁" not in replies.text
+
+
+def test_a_range_that_holds_the_known_age_keeps_it(bot):
+    bot.answer("range", "我弟智力二级，有证，34岁，没工作，在长治", {"household": "都不是", "needs_long_term_care": "不是"})
+    replies = bot.say("俺弟三十好几了，想给他单独弄个低保，要准备啥", "range")
+    assert "已改为" not in replies.text
+    assert "34岁" in bot.say("我说了什么", "range").text
+
+
 def test_a_question_about_privacy_deletes_nothing(bot):
     bot.answer("privacy", CARE_TAIYUAN, {})
     replies = bot.say("你们会保存我的信息吗", "privacy")

@@ -193,6 +193,20 @@ class Turn:
     refused: dict = field(default_factory=dict)  # fact -> the value as said, which it cannot take ("200岁")
 
 
+_NOT_BUT = re.compile(r"不是[^，。,.;；!！?？]{1,10}[，, ]*(?:而)?是")
+
+
+def corrects(text: str, reading, changed: list[str]) -> bool:
+    """Whether a message that gives another value for a known fact says it as a correction: a word that
+    corrects ("说错了", "不对", "记岔了"), "不是…是…", or nothing but the new values, asking nothing ("三级的")."""
+    from bot.nlu.understand import CORRECTS
+    from knowledge.language import asks
+
+    if CORRECTS.search(text) or _NOT_BUT.search(text):
+        return True
+    return set(reading.facts) == set(changed) and not asks(text) and len(text.strip()) <= 16
+
+
 def reply(text: str, asking: str | None = None, profile: dict | None = None, misses: int = 0,
           confirming: dict | None = None, side_question: bool = False, as_of: date | None = None,
           choices: list[str] | None = None) -> Turn:
@@ -215,9 +229,15 @@ def reply(text: str, asking: str | None = None, profile: dict | None = None, mis
     if confirming:
         return _confirmed(turn, text, confirming, profile, side_question, as_of)
     reading = understand(text, asking=asking, profile=profile, prefer=plan_places(), as_of=as_of)
+    changed = [f for f, v in reading.facts.items() if f in profile and profile[f] != v and f != asking]
+    if changed and not corrects(text, reading, changed):
+        # another value for a known fact, said in passing in a question or a story ("老人八十多…", "低保
+        #是批下来那个月就有钱吗"): confirmed before it replaces what was said, never taken silently
+        for f in changed:
+            reading.confirm[f] = reading.facts.pop(f)
+        changed = []
     turn.set.update(reading.facts)
     turn.programs, turn.subject = reading.programs, reading.subject
-    changed = [f for f, v in reading.facts.items() if f in profile and profile[f] != v and f != asking]
     if changed:  # a correction of an earlier answer: said back, so that a misheard one can be caught
         turn.say.append("好的，已改为：" + "，".join(FACTS[f].describe(reading.facts[f]) for f in changed) + "。")
     turn.say += reading.notes

@@ -289,6 +289,7 @@ def _hedged(text: str, start: int, end: int | None = None) -> bool:
 _PERSONAL = ("age", "employed", "months_employed", "has_certificate", "orphan", "in_welfare_institution", "autism")
 _DISABILITY = ("disability_category", "disability_grade", "needs_long_term_care", "autism")
 _OTHER_PEOPLE = Pattern("{other_people}")
+_ELDERS = Pattern("{elders}")
 # A person named as the object of caring, bearing, raising: not who the facts after it are about.
 _AS_OBJECT = Pattern("{as_object}$")
 # A person who only reports what another said ("医生说是…") owns nothing of what follows.
@@ -312,6 +313,14 @@ def _people(text: str, entities: list[dict]) -> list[tuple[int, int, str]]:
     for i, (start, end, who) in enumerate(out):  # "邻居家孩子", "他哥家的孩子": someone else's
         if _SOMEONE_ELSES.search(text[max(0, start - 4):start]):
             out[i] = (start, end, "other:" + text[start:end])
+        elif start > 0 and text[start - 1] in "他她" and any(e["entity"] in _DISABILITY and e["start"] < start
+                                                                 for e in entities):
+            # "王家老二，二级精神，跟他爹过，他爹七十五了": the father of the one described, not the speaker's
+            # ("帮邻居问的，她儿子十六岁…": with nothing described yet, 她儿子 is who it is about)
+            out[i] = (start - 1, end, "other:" + text[start - 1:end])
+    for m in _ELDERS.finditer(text):  # "老人八十多，儿子一级视力": the old man's age is not the son's
+        if not any(a < m.end() and m.start() < b for a, b, _ in out):
+            out.append((m.start(), m.end(), "third"))
     for m in _OTHER_PEOPLE.finditer(text):
         if _REPORTS.match(text[m.end():]):
             continue
@@ -422,7 +431,8 @@ def _read_entities(reading: Reading, text: str, entities: list[dict]) -> None:
                 if pid not in reading.programs:
                     reading.programs.append(pid)
         elif kind == "subject":
-            reading.subject = reading.subject or e["value"]
+            if not any(a <= e["start"] and e["end"] <= b and who.startswith("other:") for a, b, who in people):
+                reading.subject = reading.subject or e["value"]  # not 他爹: someone else's father
         elif kind in (NUMBER, MONTHS):
             if kind == NUMBER and not reading.asking and _AGE_ALONE.fullmatch(text.strip()):
                 by_age.append(e)  # "77了", nothing asked: an age, most likely; asked back below
@@ -975,6 +985,10 @@ def _settle_ranges(reading: Reading, profile: dict, as_of: date | None) -> None:
 
     for fact, (low, high) in list(reading.inexact.items()):
         if fact in reading.facts or high < low or high - low > 40:
+            continue
+        if low <= profile.get(fact, -1) <= high:
+            reading.facts[fact] = profile[fact]  # "三十好几" of someone known to be 34: still 34
+            del reading.inexact[fact]
             continue
         if turns_within(fact, low, high, profile.get("region"), as_of):
             continue
