@@ -62,10 +62,14 @@ def questions(path: Path = QUESTIONS_FILE) -> Questions:
     return Questions(steps, answers)
 
 
+# Words of emphasis inside a question that change nothing it asks
+_EMPHASIS = re.compile("到底|究竟")
+
+
 def about(text: str) -> Asked:
     """What a question asks for: a topic of the answers (its longest matching words win) and the
     办事清单 lines."""
-    norm = normalise(text or "")
+    norm = _EMPHASIS.sub("", normalise(text or ""))  # "单人户到底啥意思" asks as "单人户啥意思"
     q = questions()
     best, length = None, 0
     for topic, a in q.answers.items():
