@@ -42,6 +42,25 @@ def say(dispatcher: CollectingDispatcher, text: str, buttons: list[dict] | None 
             dispatcher.utter_message(text=part)
 
 
+def amount_text(profile: dict, programs: list[str]) -> str:
+    """How much each programme pays this person, with its date and source; or why no figure is said."""
+    from bot.conversation.render import amount_sentences
+    from rules.engine import amount_for
+
+    lines = []
+    for pid in programs:
+        amount = amount_for(pid, profile)
+        if amount:
+            lines.append(title(pid) + "：" + "".join(amount_sentences(amount)))
+    if not lines:
+        if "region" not in profile:
+            lines.append("各地金额不同。请告诉我户籍在哪里，比如：崇明、奉化、太原。")
+        else:
+            lines.append("收录的规定里没有您那里这一项的金额，或者金额要看残疾等级等情况。"
+                         "可以先告诉我残疾等级，也可以问户籍所在地的县级残联或民政部门。")
+    return "\n".join(lines)
+
+
 def same_verdict(result: dict, before: dict | None) -> bool:
     """The same conclusion as last time, for the same reasons (said again in one sentence only)."""
     keys = ("verdict", "reasons", "source_status", "details")
@@ -72,7 +91,10 @@ class ActionGiveVerdicts(Action):
         before = {r.get("program"): r for r in tracker.get_slot(LAST_RESULTS_SLOT) or []}
         asked = pending_question(tracker)  # "…低保户，护理补贴要带什么": a question inside the story
         if before and all(same_verdict(r, before.get(r["program"])) for r in results):
-            if asked:  # nothing new decided: the answer to the question, said first
+            if asked and asked[1] == "ask_amount":  # "崇明一级的护理补贴一个月到底几钿": how much, first
+                say(dispatcher, amount_text(profile, asked_programs(tracker) or named or programme_ids()))
+                say(dispatcher, SAME_VERDICTS)
+            elif asked:  # nothing new decided: the answer to the question, said first
                 for part in answer_parts(tracker, asked[0], asked[1]):
                     say(dispatcher, part)
                 say(dispatcher, SAME_VERDICTS)
@@ -177,21 +199,6 @@ class ActionAnswerAmount(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        from bot.conversation.render import amount_sentences
-        from rules.engine import amount_for
-
         profile, events = checked_profile(tracker, dispatcher)
-        named = asked_programs(tracker) or scope(tracker) or programme_ids()
-        lines = []
-        for pid in named:
-            amount = amount_for(pid, profile)
-            if amount:
-                lines.append(title(pid) + "：" + "".join(amount_sentences(amount)))
-        if not lines:
-            if "region" not in profile:
-                lines.append("各地金额不同。请告诉我户籍在哪里，比如：崇明、奉化、太原。")
-            else:
-                lines.append("收录的规定里没有您那里这一项的金额，或者金额要看残疾等级等情况。"
-                             "可以先告诉我残疾等级，也可以问户籍所在地的县级残联或民政部门。")
-        say(dispatcher, "\n".join(lines))
+        say(dispatcher, amount_text(profile, asked_programs(tracker) or scope(tracker) or programme_ids()))
         return events

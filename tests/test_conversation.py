@@ -267,6 +267,12 @@ def test_a_range_that_holds_the_known_age_keeps_it(bot):
     assert "34岁" in bot.say("我说了什么", "range").text
 
 
+def test_how_much_in_everyday_words_after_the_verdict_is_the_amount_first(bot):
+    bot.answer("how-much", CARE_TAIYUAN, {})
+    replies = bot.say("太原这边一级的护理补贴一个月给多钱", "how-much")
+    assert replies.texts[0].startswith("重度残疾人护理补贴：") and "122元" in replies.texts[0]
+
+
 def test_a_question_about_privacy_deletes_nothing(bot):
     bot.answer("privacy", CARE_TAIYUAN, {})
     replies = bot.say("你们会保存我的信息吗", "privacy")
