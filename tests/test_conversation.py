@@ -196,7 +196,8 @@ def test_a_summary_to_pass_on_fits_a_wechat_message_and_names_nobody(bot):
     replies = bot.say("把结果发给我儿子", "summary")
     summary = replies.texts[-1]
     assert len(summary.encode("utf-8")) <= 2048 and len(summary) <= 500
-    assert "护理补贴：按规定能领（每月122元）" in summary and "山西省太原市" in summary
+    assert "护理补贴：按规定能领（每月122元，2026年1月1日起" in summary and "山西省太原市" in summary
+    assert "金额出处：山西省" in summary  # the figure's own page, not the national text that sets none
     assert "summary" not in summary and not __import__("re").search(r"\d{5,}", summary)  # no id, no number
 
 

@@ -13,6 +13,8 @@ hear why ("详细").
 """
 from __future__ import annotations
 
+import re
+
 from datetime import date
 
 from rules.explain import grade_zh, zh_date  # noqa: F401  (grade_zh re-exported for the chat)
@@ -145,6 +147,18 @@ def _amount(result: dict) -> str:
 
     amount = Amount.from_details(result.get("details") or {})
     return f"（每月{amount.yuan}元）" if amount and amount.yuan else ""
+
+
+def _amount_dated(result: dict) -> str:
+    """The monthly figure with the day it took effect (or the day of its page) and where it is written,
+    for a message that travels without the rest of the answer."""
+    from rules.model import Amount
+
+    amount = Amount.from_details(result.get("details") or {})
+    if not amount or not amount.yuan:
+        return ""
+    when = f"{zh_date(amount.as_of)}起" if amount.date_kind == "took_effect" else f"{zh_date(amount.as_of)}所载"
+    return f"（每月{amount.yuan}元，{when}，金额出处：{amount.source}）"
 
 
 def summary(results: list[dict], not_asked: list[str] = ()) -> str:
@@ -318,15 +332,17 @@ def shareable(profile: dict, results: list[dict], as_of) -> str:
     for r in sorted(results, key=lambda r: VERDICT_ORDER[r["verdict"]]):
         docs = list(dict.fromkeys(s["doc"] for s in r.get("sources", [])))[:1]
         basis = f"，依据{documents[docs[0]].citation()}" if docs else ""
-        lines.append(f"{_short(r['program'])}：{words[r['verdict']]}{_amount(r)}{basis}。")
+        lines.append(f"{_short(r['program'])}：{words[r['verdict']]}{_amount_dated(r)}{basis}。")
     text = head + "".join(lines)
-    while len(text) > LIMIT or len(text.encode("utf-8")) > SUMMARY_LIMIT_BYTES:
-        lines = [line.split("，依据")[0] + "。" if "，依据" in line else line for line in lines]
-        shorter = head + "".join(lines)
-        if shorter == text:
-            text = split_message(text, LIMIT)[0]
+    # too long for one message: first the verdicts' documents go, then the amounts' (their dates stay)
+    for shorten in (lambda line: line.split("，依据")[0] + "。" if "，依据" in line else line,
+                    lambda line: re.sub(r"，金额出处：.*?）(?=，依据|。$)", "）", line)):
+        if len(text) <= LIMIT and len(text.encode("utf-8")) <= SUMMARY_LIMIT_BYTES:
             break
-        text = shorter
+        lines = [shorten(line) for line in lines]
+        text = head + "".join(lines)
+    if len(text) > LIMIT or len(text.encode("utf-8")) > SUMMARY_LIMIT_BYTES:
+        text = split_message(text, LIMIT)[0]
     return text
 
 

@@ -46,9 +46,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from .extract import ENTITY_TYPES, EXTRA_TYPES, extract_doc
 from .normalise import CLIPPED_AT, MAX_CHARS, clip, normalise_text
-from knowledge.language import Pattern
-
-from .understand import CORRECTS, SUPPOSE
+from .understand import ASKS_AMOUNT, CORRECTS, SUPPOSE
 
 logger = logging.getLogger(__name__)
 
@@ -293,7 +291,7 @@ def facts_decide(message: Message) -> None:
                     ranking[0].get("confidence", 0.0) if ranking else 0.0)
         intent = message.get("intent") or {}
         name = intent.get("name")
-    if name != "ask_amount" and len(said) >= STORY_FACTS and _AMOUNT.search(message.get(TEXT) or "") \
+    if name != "ask_amount" and len(said) >= STORY_FACTS and ASKS_AMOUNT.search(message.get(TEXT) or "") \
             and not _answered(message.get(TEXT) or ""):
         message.set(ASKED_TOO, "ask_amount", add_to_output=True)  # "崇明一级的护理补贴一个月几钿"
     elif name in AROUND_THE_VERDICT and len(said) >= STORY_FACTS:
@@ -342,9 +340,6 @@ def suppositions(message: Message) -> None:
         _set_intent(message, "what_if", intent.get("confidence", 0.0))
 
 
-_AMOUNT = Pattern("{asking_amount}")
-
-
 def questions_asked(message: Message) -> None:
     from knowledge.language import asks
     from knowledge.questions import about
@@ -358,7 +353,7 @@ def questions_asked(message: Message) -> None:
     asked = about(message.get(TEXT) or "")
     if asked.answer or (asked.steps and intent.get("name") != "ask_apply"):
         _set_intent(message, "ask_info", intent.get("confidence", 0.0))
-    elif intent.get("name") != "ask_amount" and _AMOUNT.search(message.get(TEXT) or ""):
+    elif intent.get("name") != "ask_amount" and ASKS_AMOUNT.search(message.get(TEXT) or ""):
         _set_intent(message, "ask_amount", intent.get("confidence", 0.0))  # "一级的给多钱": how much
 
 
