@@ -71,18 +71,21 @@ def about(text: str) -> Asked:
     办事清单 lines."""
     norm = _EMPHASIS.sub("", normalise(text or ""))  # "单人户到底啥意思" asks as "单人户啥意思"
     q = questions()
-    best, length = None, 0
+    best, length, word = None, 0, ""
     for topic, a in q.answers.items():
         for w in a.ask:
             if w in norm and len(w) > length:
-                best, length = topic, len(w)
+                best, length, word = topic, len(w), w
     found = {t: [m.span() for w in words for m in re.finditer(re.escape(w), norm)] for t, words in q.steps.items()}
     found = {t: spans for t, spans in found.items() if spans}
+    if word:  # the answer's own words count as a topic's: "多长时间才算长期" is not 多长时间 (how_long)
+        found[None] = [m.span() for m in re.finditer(re.escape(word), norm)]
     # a topic whose every word lies inside another topic's words is that topic's: 从批下来那个月 (payment)
     # holds 批下来 (how_long)
     steps = tuple(t for t, spans in found.items()
-                  if not all(any(o != t and a <= s and e <= b and (a, b) != (s, e) for o, others in found.items()
-                                 for a, b in others) for s, e in spans))
+                  if t is not None and not all(any(o != t and a <= s and e <= b and (a, b) != (s, e)
+                                                   for o, others in found.items() for a, b in others)
+                                               for s, e in spans))
     return Asked(best, steps)
 
 

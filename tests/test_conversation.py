@@ -274,6 +274,22 @@ def test_how_much_in_everyday_words_after_the_verdict_is_the_amount_first(bot):
     assert replies.texts[0].startswith("重度残疾人护理补贴：") and "122元" in replies.texts[0]
 
 
+def test_what_long_term_care_means_is_the_clause_not_a_question_back(bot):
+    replies = bot.say("护理补贴讲的长期照护，多久算长期？我妈住院才两个月", "long-term")
+    assert "6个月以上" in replies.texts[0] and "补贴对象" in replies.text
+    assert not replies.asks
+
+
+def test_child_rehab_away_from_home_names_the_residence_permit(bot):
+    replies = bot.say("户口在老家，孩子跟我们在太原住，有居住证，康复救助能在这边申请吗", "rehab-away")
+    assert "居住证发放地" in replies.text and "二（三）" in replies.text
+
+
+def test_a_certificates_term_is_answered_when_asked_in_other_words(bot):
+    replies = bot.say("残疾证是不是有年限？我这证是2014年办的", "cert-term")
+    assert "有效期十年" in replies.text and "第十九条" in replies.text
+
+
 def test_a_question_about_privacy_deletes_nothing(bot):
     bot.answer("privacy", CARE_TAIYUAN, {})
     replies = bot.say("你们会保存我的信息吗", "privacy")

@@ -348,9 +348,11 @@ def questions_asked(message: Message) -> None:
     if intent.get("name") not in ASKING_KINDS:
         return
     said = {e.get("entity") for e in message.get(ENTITIES, []) if e.get("entity") in _SAYS_SOMETHING}
+    asked = about(message.get(TEXT) or "")
+    if asked.answer:  # what a word means: a count ("住院才两个月") does not make the question a story
+        said -= set(EXTRA_TYPES)
     if len(said) >= STORY_FACTS or (said and not asks(message.get(TEXT) or "")):
         return  # a story, or a fact stated ("还没有去办残疾证"), not a question
-    asked = about(message.get(TEXT) or "")
     if asked.answer or (asked.steps and intent.get("name") != "ask_apply"):
         _set_intent(message, "ask_info", intent.get("confidence", 0.0))
     elif intent.get("name") != "ask_amount" and ASKS_AMOUNT.search(message.get(TEXT) or ""):
