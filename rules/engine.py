@@ -17,7 +17,7 @@ from typing import Iterable
 from . import explain
 from .facts import FACTS
 from .model import (NATIONAL, Amount, Atom, Condition, Layer, Op, Outcome, Program, condition_atoms,
-                    load_programs)
+                    condition_facts, load_programs)
 
 
 class UnknownProgram(ValueError):
@@ -578,6 +578,16 @@ def turns_within(fact: str, low: int, high: int, region: str | None = None, as_o
             if any(callable(value) and fact in getattr(value, "source", "")
                    for outcome in outcomes for _, value in outcome.details):
                 return True
+    return False
+
+
+def uses_fact(program_id: str, fact: str) -> bool:
+    """Whether any layer of a programme, at any place and time, has a condition on `fact`."""
+    program = load_programs()[program_id]
+    for layer in program.layers:
+        parts = [r.condition for r in layer.requires] + [c.when for c in layer.unless + layer.cases]
+        if any(fact in condition_facts(cond) for cond in parts):
+            return True
     return False
 
 

@@ -191,6 +191,12 @@ def test_what_if_says_the_difference_in_one_short_message_and_keeps_the_facts(bo
     assert "残疾等级为三级" in bot.say("我说了什么", "what-if").text
 
 
+def test_a_what_if_that_decides_nothing_yet_says_what_it_still_needs(bot):
+    bot.answer("what-if-open", CARE_TAIYUAN, {})
+    replies = bot.say("要是他去福利厂上班了，低保会不会马上就没了", "what-if-open")
+    assert "结论都不变" not in replies.text and "家庭人均收入是否已超过当地低保标准" in replies.text
+
+
 def test_a_summary_to_pass_on_fits_a_wechat_message_and_names_nobody(bot):
     bot.answer("summary", CARE_TAIYUAN, {})
     replies = bot.say("把结果发给我儿子", "summary")

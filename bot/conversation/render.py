@@ -303,7 +303,16 @@ def what_if(change: dict, before: list[dict], after: list[dict]) -> str:
     moved = [r for r in after if r["verdict"] != was.get(r["program"], {}).get("verdict")
              or _amount(r) != _amount(was.get(r["program"], {}))]
     words = {"eligible": "按规定能领", "ineligible": "不符合", "refer": "要问当地", "need_info": "还要知道更多情况"}
-    if after and all(r["verdict"] == "need_info" for r in after):
+    from rules.engine import uses_fact
+
+    # the change matters to a programme that still needs another fact: say which, not "nothing changes"
+    open_ = [r for r in after if r["verdict"] == "need_info" and r.get("missing")
+             and any(uses_fact(r["program"], f) for f in change)]
+    needs = "；".join(f"{_short(r['program'])}还要知道{FACTS[r['missing'][0]].label}" for r in open_[:2])
+    undecided = after and all(r["verdict"] == "need_info" for r in after)
+    if needs and (undecided or not moved):
+        return f"如果{said}：现在还定不下来，{needs}，才能判断。这只是假设，您说过的情况没有改。"
+    if undecided:
         return (f"如果{said}：还要知道您现在的其他情况，才能比较。"
                 "先说说现在的情况，比如残疾等级、户口在哪里，再问“要是……呢”。这只是假设，没有记下。")
     if not moved:
