@@ -8,7 +8,6 @@ and who can tell. The words are made in bot/conversation/render.py.
 """
 from __future__ import annotations
 
-from datetime import date
 from typing import List, Text
 
 from rasa_sdk import Action, Tracker
@@ -204,13 +203,12 @@ class ActionSummary(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        from bot.conversation.render import shareable
+        from .verdicts import say_summary
 
         profile, events = checked_profile(tracker, dispatcher)
         results = tracker.get_slot(LAST_RESULTS_SLOT) or []
         if not results:
             say(dispatcher, "还没有结论可以转发。请先说说情况，或者问：我能领什么补贴。")
             return events
-        dispatcher.utter_message(text="下面这一条可以直接转发，里面没有姓名和证件号。")
-        dispatcher.utter_message(text=shareable(profile, results, date.today()))
+        say_summary(dispatcher, profile, results)
         return events

@@ -42,6 +42,16 @@ def say(dispatcher: CollectingDispatcher, text: str, buttons: list[dict] | None 
             dispatcher.utter_message(text=part)
 
 
+def say_summary(dispatcher: CollectingDispatcher, profile: dict, results: list[dict]) -> None:
+    """The facts and the verdicts in one plain message that can be forwarded (render.shareable)."""
+    from datetime import date
+
+    from bot.conversation.render import shareable
+
+    dispatcher.utter_message(text="下面这一条可以直接转发，里面没有姓名和证件号。")
+    dispatcher.utter_message(text=shareable(profile, results, date.today()))
+
+
 def amount_text(profile: dict, programs: list[str]) -> str:
     """How much each programme pays this person, with its date and source; or why no figure is said."""
     from bot.conversation.render import amount_sentences
@@ -91,7 +101,9 @@ class ActionGiveVerdicts(Action):
         before = {r.get("program"): r for r in tracker.get_slot(LAST_RESULTS_SLOT) or []}
         asked = pending_question(tracker)  # "…低保户，护理补贴要带什么": a question inside the story
         if before and all(same_verdict(r, before.get(r["program"])) for r in results):
-            if asked and asked[1] == "ask_amount":  # "崇明一级的护理补贴一个月到底几钿": how much, first
+            if asked and asked[1] == "ask_summary":  # "…给村书记发个简要": the message to pass on, first
+                say_summary(dispatcher, profile, results)
+            elif asked and asked[1] == "ask_amount":  # "崇明一级的护理补贴一个月到底几钿": how much, first
                 say(dispatcher, amount_text(profile, asked_programs(tracker) or named or programme_ids()))
                 say(dispatcher, SAME_VERDICTS)
             elif asked:  # nothing new decided: the answer to the question, said first
@@ -117,6 +129,8 @@ class ActionGiveVerdicts(Action):
         dispatcher.utter_message(json_message={"results": results})
         for part in answer:  # a new verdict first, then the question asked with the story
             say(dispatcher, part)
+        if asked and asked[1] == "ask_summary" and not answer:  # then the message to pass on
+            say_summary(dispatcher, profile, results)
         if named and len(named) < len(programme_ids()):
             say(dispatcher, f"想知道其他补贴能不能领，可以说：{ASK_ALL}。",
                 buttons=[{"title": ASK_ALL, "payload": ASK_ALL}])

@@ -197,6 +197,12 @@ def test_a_what_if_that_decides_nothing_yet_says_what_it_still_needs(bot):
     assert "结论都不变" not in replies.text and "家庭人均收入是否已超过当地低保标准" in replies.text
 
 
+def test_a_story_that_asks_for_a_note_to_pass_on_gets_the_verdict_then_the_note(bot):
+    replies = bot.say("帮我给村干部写几句：我哥四十岁，一级肢体，有证，瘫在床上，低保户，在太原", "note")
+    assert replies.results is not None
+    assert "下面这一条可以直接转发" in replies.text and replies.texts[-1].startswith("残疾人福利查询结果")
+
+
 def test_a_summary_to_pass_on_fits_a_wechat_message_and_names_nobody(bot):
     bot.answer("summary", CARE_TAIYUAN, {})
     replies = bot.say("把结果发给我儿子", "summary")

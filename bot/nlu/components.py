@@ -46,7 +46,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from .extract import ENTITY_TYPES, EXTRA_TYPES, extract_doc
 from .normalise import CLIPPED_AT, MAX_CHARS, clip, normalise_text
-from .understand import ASKS_AMOUNT, CORRECTS, SUPPOSE
+from .understand import ASKS_AMOUNT, ASKS_SUMMARY, CORRECTS, SUPPOSE
 
 logger = logging.getLogger(__name__)
 
@@ -291,7 +291,9 @@ def facts_decide(message: Message) -> None:
                     ranking[0].get("confidence", 0.0) if ranking else 0.0)
         intent = message.get("intent") or {}
         name = intent.get("name")
-    if name != "ask_amount" and len(said) >= STORY_FACTS and ASKS_AMOUNT.search(message.get(TEXT) or "") \
+    if name != "ask_summary" and len(said) >= STORY_FACTS and ASKS_SUMMARY.search(message.get(TEXT) or ""):
+        message.set(ASKED_TOO, "ask_summary", add_to_output=True)  # "王家老二，二级精神…给村书记发个简要"
+    elif name != "ask_amount" and len(said) >= STORY_FACTS and ASKS_AMOUNT.search(message.get(TEXT) or "") \
             and not _answered(message.get(TEXT) or ""):
         message.set(ASKED_TOO, "ask_amount", add_to_output=True)  # "崇明一级的护理补贴一个月几钿"
     elif name in AROUND_THE_VERDICT and len(said) >= STORY_FACTS:
@@ -345,9 +347,14 @@ def questions_asked(message: Message) -> None:
     from knowledge.questions import about
 
     intent = message.get("intent") or {}
-    if intent.get("name") not in ASKING_KINDS:
+    if intent.get("name") not in ASKING_KINDS + ("ask_info",):
         return
     said = {e.get("entity") for e in message.get(ENTITIES, []) if e.get("entity") in _SAYS_SOMETHING}
+    if len(said) < STORY_FACTS and ASKS_SUMMARY.search(message.get(TEXT) or ""):
+        _set_intent(message, "ask_summary", intent.get("confidence", 0.0))  # "麻烦总结下，我发给我老公"
+        return
+    if intent.get("name") == "ask_info":
+        return
     asked = about(message.get(TEXT) or "")
     if asked.answer:  # what a word means: a count ("住院才两个月") does not make the question a story
         said -= set(EXTRA_TYPES)

@@ -58,6 +58,7 @@ _OPTION = Pattern(r"^{option_before}?(?P<n>\d{1,2}|[一二三四五六七八九�
 # A message that says it corrects what was said before ("刚才说错了，证还没办下来", "我记岔了，是三级")
 CORRECTS = Pattern("{corrects}")
 ASKS_AMOUNT = Pattern("{asking_amount}")  # "一级的给多钱", "到底几钿": how much is paid
+ASKS_SUMMARY = Pattern("{asking_summary}")  # "给村书记发个简要": the answer in one message to pass on
 # Where a place is the answer: the words around a name ("户口在奉化那边的").
 _PLACE_WORDS = Pattern(r"^{place_who}?{place_of}?{place_is}?|{place_after}+$")
 
