@@ -112,7 +112,7 @@ class ActionGiveVerdicts(Action):
                 say(dispatcher, SAME_VERDICTS)
             else:
                 say(dispatcher, summary(results, not_asked) + SAME_AS_BEFORE)
-            answer = []
+            answer, asked = [], None  # answered above, once
         else:
             # a new verdict first, then the question asked with the story, where the knowledge base answers it
             answer = answer_parts(tracker, asked[0], asked[1], known_only=True) if asked and asked[2] else []

@@ -201,6 +201,8 @@ def test_a_story_that_asks_for_a_note_to_pass_on_gets_the_verdict_then_the_note(
     replies = bot.say("帮我给村干部写几句：我哥四十岁，一级肢体，有证，瘫在床上，低保户，在太原", "note")
     assert replies.results is not None
     assert "下面这一条可以直接转发" in replies.text and replies.texts[-1].startswith("残疾人福利查询结果")
+    again = bot.say("帮我给村干部写几句：我哥四十岁，一级肢体，有证，瘫在床上，低保户，在太原", "note")
+    assert again.text.count("残疾人福利查询结果") == 1  # the same story again: the note once, not twice
 
 
 def test_a_summary_to_pass_on_fits_a_wechat_message_and_names_nobody(bot):

@@ -341,7 +341,8 @@ def shareable(profile: dict, results: list[dict], as_of) -> str:
     for r in sorted(results, key=lambda r: VERDICT_ORDER[r["verdict"]]):
         docs = list(dict.fromkeys(s["doc"] for s in r.get("sources", [])))[:1]
         basis = f"，依据{documents[docs[0]].citation()}" if docs else ""
-        lines.append(f"{_short(r['program'])}：{words[r['verdict']]}{_amount_dated(r)}{basis}。")
+        amount = _amount_dated(r) if r["verdict"] == "eligible" else ""  # a figure only with a grant
+        lines.append(f"{_short(r['program'])}：{words[r['verdict']]}{amount}{basis}。")
     text = head + "".join(lines)
     # too long for one message: first the verdicts' documents go, then the amounts' (their dates stay)
     for shorten in (lambda line: line.split("，依据")[0] + "。" if "，依据" in line else line,
