@@ -302,8 +302,7 @@ def _fact_domain(program: Program, fact: str) -> tuple:
         return spec.domain()
     points = {spec.low, spec.high}
     for layer in program.layers:
-        parts = [r.condition for r in layer.requires] + [c.when for c in layer.unless + layer.cases]
-        for atom in (a for cond in parts for a in condition_atoms(cond) if a.fact == fact):
+        for atom in (a for cond in layer.conditions for a in condition_atoms(cond) if a.fact == fact):
             for t in (atom.operand if atom.op == "in" else (atom.operand,)):
                 points.update(v for v in (t - 1, t, t + 1) if spec.low <= v <= spec.high)
     return tuple(sorted(points))
@@ -569,26 +568,19 @@ def turns_within(fact: str, low: int, high: int, region: str | None = None, as_o
         layers = (_stack(program, region, as_of) if region
                   else [layer for layer in program.layers if layer.current(as_of)])
         for layer in layers:
-            parts = [r.condition for r in layer.requires] + [c.when for c in layer.unless + layer.cases]
-            for atom in (a for cond in parts for a in condition_atoms(cond) if a.fact == fact):
+            for atom in (a for cond in layer.conditions for a in condition_atoms(cond) if a.fact == fact):
                 if len({atom.test(v) for v in span}) > 1:
                     return True
-            outcomes = ([r.outcome for r in layer.requires] + [c.outcome for c in layer.unless + layer.cases]
-                        + ([layer.otherwise] if layer.otherwise else []))
             if any(callable(value) and fact in getattr(value, "source", "")
-                   for outcome in outcomes for _, value in outcome.details):
+                   for outcome in layer.outcomes for _, value in outcome.details):
                 return True
     return False
 
 
 def uses_fact(program_id: str, fact: str) -> bool:
     """Whether any layer of a programme, at any place and time, has a condition on `fact`."""
-    program = load_programs()[program_id]
-    for layer in program.layers:
-        parts = [r.condition for r in layer.requires] + [c.when for c in layer.unless + layer.cases]
-        if any(fact in condition_facts(cond) for cond in parts):
-            return True
-    return False
+    return any(fact in condition_facts(cond) for layer in load_programs()[program_id].layers
+               for cond in layer.conditions)
 
 
 def next_question(results: Iterable[Result], skip: Iterable[str] = ()) -> str | None:

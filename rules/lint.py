@@ -58,10 +58,7 @@ def _all_cites(program: Program):
         for cite in step.cites:
             yield cite, step.where
     for layer in program.layers:
-        outcomes = [r.outcome for r in layer.requires] + [c.outcome for c in layer.unless + layer.cases]
-        if layer.otherwise:
-            outcomes.append(layer.otherwise)
-        for outcome in outcomes:
+        for outcome in layer.outcomes:
             for cite in outcome.cites:
                 yield cite, outcome.where
         for note in layer.notes:
@@ -133,8 +130,7 @@ def check_amounts(program: Program) -> list[Problem]:
     documents = load_documents()
     problems = []
     for layer in program.layers:
-        outcomes = [r.outcome for r in layer.requires] + [c.outcome for c in layer.unless + layer.cases]
-        for outcome in outcomes + [layer.otherwise] * bool(layer.otherwise):
+        for outcome in layer.outcomes:
             keys = [k for k, _ in outcome.details if k.startswith("amount")]
             if keys:
                 problems.append(Problem(outcome.where, f"an amount ({', '.join(keys)}) belongs in a parameter "

@@ -241,6 +241,17 @@ class Layer:
     def decisive(self) -> bool:
         return bool(self.requires or self.unless or self.cases or self.otherwise)
 
+    @property
+    def conditions(self) -> list:
+        """Every condition the layer reads: its requirements, exceptions and cases."""
+        return [r.condition for r in self.requires] + [c.when for c in self.unless + self.cases]
+
+    @property
+    def outcomes(self) -> list:
+        """Every outcome the layer can give, its fallback included."""
+        return ([r.outcome for r in self.requires] + [c.outcome for c in self.unless + self.cases]
+                + ([self.otherwise] if self.otherwise else []))
+
 
 @dataclass(frozen=True)
 class Figure:

@@ -212,8 +212,7 @@ class CompiledProgram:
         # the facts its conditions read, in FACTS order, and the classes of values they tell apart
         atoms: dict[str, set[Atom]] = {}
         for layer in program.layers:
-            conds = [r.condition for r in layer.requires] + [c.when for c in layer.unless + layer.cases]
-            for atom in (a for c in conds for a in condition_atoms(c)):
+            for atom in (a for c in layer.conditions for a in condition_atoms(c)):
                 atoms.setdefault(atom.fact, set()).add(atom)
         if "region" in atoms:
             raise CompileError(f"{program.id}: a condition on region: places are layers, not conditions")
@@ -627,9 +626,7 @@ def rule_catalogue(programs: Iterable[Program], as_of: date) -> list[dict]:
     for program in programs:
         outcomes = []
         for layer in program.layers:
-            outcomes += [(r.outcome, layer) for r in layer.requires]
-            outcomes += [(c.outcome, layer) for c in layer.unless + layer.cases]
-            outcomes += [(layer.otherwise, layer)] if layer.otherwise else []
+            outcomes += [(outcome, layer) for outcome in layer.outcomes]
         outcomes.append((not_in_force(program, as_of), None))
         for outcome, layer in outcomes:
             details = {k: v for k, v in outcome.details if not callable(v)}

@@ -435,10 +435,8 @@ class ScreenPython:
         outcomes = {}
         for program in self.programs:
             for layer in program.layers:
-                for o in [r.outcome for r in layer.requires] + [c.outcome for c in layer.unless + layer.cases]:
+                for o in layer.outcomes:
                     outcomes[o.where] = o
-                if layer.otherwise:
-                    outcomes[layer.otherwise.where] = layer.otherwise
         con = _connect()
         people = 0
         with tempfile.TemporaryDirectory() as tmp:
