@@ -19,7 +19,7 @@ from bot.conversation.render import DEFAULT_STEPS
 
 from .profile import (LAST_RESULTS_SLOT, PROGRAMS_SLOT, asked_programs, checked_profile, evaluate, facts_told,
                       scope)
-from .verdicts import say
+from .verdicts import say, say_summary
 
 # How close (TF-IDF cosine, 0-1) the nearest clause must be for it to be quoted as the answer.
 CLAUSE_CLOSE_ENOUGH = 0.45
@@ -203,8 +203,6 @@ class ActionSummary(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        from .verdicts import say_summary
-
         profile, events = checked_profile(tracker, dispatcher)
         results = tracker.get_slot(LAST_RESULTS_SLOT) or []
         if not results:

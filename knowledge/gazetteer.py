@@ -593,8 +593,9 @@ class Gazetteer:
         while i < n:
             for j in range(min(n, i + self._maxlen), i + 1, -1):
                 if norm[i:j] in self._surface:
-                    longer = [k for k in range(min(n, i + _TOWN_MAX), j, -1) if norm[i:k] in self._town_shorts]
-                    if longer and min(self._surface[norm[i:j]].values()) != _OFFICIAL:
+                    longer = ([k for k in range(min(n, i + _TOWN_MAX), j, -1) if norm[i:k] in self._town_shorts]
+                              if min(self._surface[norm[i:j]].values()) != _OFFICIAL else [])
+                    if longer:
                         # "独山港这边的": the town 独山港(镇) of 平湖, not the county 独山 its name begins with
                         town_shorts.append((i, longer[0]))
                         i = longer[0]

@@ -66,9 +66,11 @@ def questions(path: Path = QUESTIONS_FILE) -> Questions:
 _EMPHASIS = re.compile("到底|究竟")
 
 
+@lru_cache(maxsize=256)
 def about(text: str) -> Asked:
     """What a question asks for: a topic of the answers (its longest matching words win) and the
-    办事清单 lines."""
+    办事清单 lines. Kept for the last messages read: the intent checks and the action that answers ask it
+    of the same message."""
     norm = _EMPHASIS.sub("", normalise(text or ""))  # "单人户到底啥意思" asks as "单人户啥意思"
     q = questions()
     best, length, word = None, 0, ""
