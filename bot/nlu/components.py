@@ -44,6 +44,8 @@ from rasa.shared.nlu.constants import ENTITIES, FEATURE_TYPE_SENTENCE, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from knowledge.questions import about  # a question's topic and 办事清单 lines (falsy: neither)
+
 from .extract import ENTITY_TYPES, EXTRA_TYPES, extract_doc
 from .normalise import CLIPPED_AT, MAX_CHARS, clip, normalise_text
 from .understand import ASKS_AMOUNT, ASKS_SUMMARY, CORRECTS, SUPPOSE
@@ -283,7 +285,7 @@ def facts_decide(message: Message) -> None:
     intent = message.get("intent") or {}
     name = intent.get("name")
     said = {e.get("entity") for e in message.get(ENTITIES, []) if e.get("entity") in _SAYS_SOMETHING}
-    if name == "what_if" and (not SUPPOSE.search(message.get(TEXT) or "") or _answered(message.get(TEXT) or "")):
+    if name == "what_if" and (not SUPPOSE.search(message.get(TEXT) or "") or about(message.get(TEXT) or "")):
         # not a supposed case, or one that sets up a question the 办事清单 or a clause answers ("要是以后更重了，
         # 能重新评定等级吗"): the next intent the classifier saw, checked in turn
         ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") != "what_if"]
@@ -294,7 +296,7 @@ def facts_decide(message: Message) -> None:
     if name != "ask_summary" and len(said) >= STORY_FACTS and ASKS_SUMMARY.search(message.get(TEXT) or ""):
         message.set(ASKED_TOO, "ask_summary", add_to_output=True)  # "王家老二，二级精神…给村书记发个简要"
     elif name != "ask_amount" and len(said) >= STORY_FACTS and ASKS_AMOUNT.search(message.get(TEXT) or "") \
-            and not _answered(message.get(TEXT) or ""):
+            and not about(message.get(TEXT) or ""):
         message.set(ASKED_TOO, "ask_amount", add_to_output=True)  # "崇明一级的护理补贴一个月几钿"
     elif name in AROUND_THE_VERDICT and len(said) >= STORY_FACTS:
         # a story with a question in it: the check first, then the question (actions.questions.pending_question)
@@ -323,28 +325,19 @@ def facts_decide(message: Message) -> None:
 ASKING_KINDS = ("ask_eligibility", "inform", "ask_apply", "out_of_scope", "nlu_fallback", "why", "help", "ask_amount")
 
 
-def _answered(text: str) -> bool:
-    """Whether the words ask what knowledge/questions.yaml answers: a topic or a 办事清单 line."""
-    from knowledge.questions import about
-
-    asked = about(text)
-    return bool(asked.answer or asked.steps)
-
-
 def suppositions(message: Message) -> None:
     from bot.nlu.understand import supposed
 
     intent = message.get("intent") or {}
     text = message.get(TEXT) or ""
     if intent.get("name") in SUPPOSABLE and SUPPOSE.search(text) and supposed(text):
-        if _answered(text):
+        if about(text):
             return  # "要是低保批下来了，钱从哪个月开始给": the case sets up a question the 办事清单 answers
         _set_intent(message, "what_if", intent.get("confidence", 0.0))
 
 
 def questions_asked(message: Message) -> None:
     from knowledge.language import asks
-    from knowledge.questions import about
 
     intent = message.get("intent") or {}
     if intent.get("name") not in ASKING_KINDS + ("ask_info",):
