@@ -193,16 +193,13 @@ class Turn:
     refused: dict = field(default_factory=dict)  # fact -> the value as said, which it cannot take ("200岁")
 
 
-_NOT_BUT = re.compile(r"不是[^，。,.;；!！?？]{1,10}[，, ]*(?:而)?是")
-
-
 def corrects(text: str, reading, changed: list[str]) -> bool:
     """Whether a message that gives another value for a known fact says it as a correction: a word that
     corrects ("说错了", "不对", "记岔了"), "不是…是…", or nothing but the new values, asking nothing ("三级的")."""
-    from bot.nlu.understand import CORRECTS
+    from bot.nlu.understand import CORRECTS, SAYS_INSTEAD
     from knowledge.language import asks
 
-    if CORRECTS.search(text) or _NOT_BUT.search(text):
+    if CORRECTS.search(text) or SAYS_INSTEAD.search(text):
         return True
     return set(reading.facts) == set(changed) and not asks(text) and len(text.strip()) <= 16
 

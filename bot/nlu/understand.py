@@ -57,6 +57,7 @@ _ALTERNATIVE = Pattern("{alternative}")
 _OPTION = Pattern(r"^{option_before}?(?P<n>\d{1,2}|[一二三四五六七八九十]){option_after}?$")
 # A message that says it corrects what was said before ("刚才说错了，证还没办下来", "我记岔了，是三级")
 CORRECTS = Pattern("{corrects}")
+SAYS_INSTEAD = Pattern("{instead}")  # "不是二级，是三级": a value said instead of another
 ASKS_AMOUNT = Pattern("{asking_amount}")  # "一级的给多钱", "到底几钿": how much is paid
 ASKS_SUMMARY = Pattern("{asking_summary}")  # "给村书记发个简要": the answer in one message to pass on
 # Where a place is the answer: the words around a name ("户口在奉化那边的").
