@@ -633,12 +633,15 @@ class Gazetteer:
             out.append(Mention(pos[start], pos[end - 1] + 1, text[pos[start]:pos[end - 1] + 1], places,
                                weak=not strong))
         for start, end in town_shorts:
-            towns = self._town_shorts[norm[start:end]]
-            counties = tuple(dict.fromkeys(t.county for t in towns))
-            out.append(Mention(pos[start], pos[end - 1] + 1, text[pos[start]:pos[end - 1] + 1],
-                               tuple(dataclasses.replace(self._places[c], note=f"{towns[0].name}属于"
-                                                         f"{self._places[c].full_name}。") for c in counties)))
+            out.append(self._town_mention(text, pos[start], pos[end - 1] + 1, self._town_shorts[norm[start:end]]))
         return self._town_mentions(text, norm, pos, sorted(out, key=lambda m: m.start))
+
+    def _town_mention(self, text: str, start: int, end: int, towns: list[Town]) -> Mention:
+        """text[start:end] names a town: a mention of the counties it can be in, each with a note."""
+        counties = tuple(dict.fromkeys(t.county for t in towns))
+        return Mention(start, end, text[start:end],
+                       tuple(dataclasses.replace(self._places[c], note=f"{towns[0].name}属于"
+                                                 f"{self._places[c].full_name}。") for c in counties))
 
     def _town_mentions(self, text: str, norm: str, pos: list[int], out: list[Mention]) -> list[Mention]:
         """Towns named in a sentence by their full name ("溪口镇", "XX街道"), with the place right before
@@ -663,10 +666,7 @@ class Gazetteer:
                     if inside:
                         towns, start = inside, before.start
                         out.remove(before)
-                counties = tuple(dict.fromkeys(t.county for t in towns))
-                out.append(Mention(start, pos[j - 1] + 1, text[start:pos[j - 1] + 1],
-                                   tuple(dataclasses.replace(self._places[c], note=f"{towns[0].name}属于"
-                                                             f"{self._places[c].full_name}。") for c in counties)))
+                out.append(self._town_mention(text, start, pos[j - 1] + 1, towns))
                 i = j
                 break
             else:
@@ -764,15 +764,20 @@ _TOWN_SUFFIX = re.compile(r"(?:街道办事处|街道|民族乡|族乡|苏木|�
 _TOWN_MAX = 10
 
 
+def _jionlp_file(name: str) -> Path | None:
+    """A data file of the installed JioNLP package (its dictionary folder), without importing it."""
+    spec = importlib.util.find_spec("jionlp")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0], "dictionary", name)
+
+
 def _read_changes() -> Iterator[tuple[str, str, str]]:
     """(date, old county name, full name of the unit that replaced it) from JioNLP's table of division
     changes (china_location_change.txt: date, approval, old province, its short name, old city, its short
     name, old county, "short=>new province", new city, new county)."""
-    spec = importlib.util.find_spec("jionlp")
-    if spec is None or not spec.submodule_search_locations:
-        return
-    path = Path(list(spec.submodule_search_locations)[0], "dictionary", "china_location_change.txt")
-    if not path.exists():
+    path = _jionlp_file("china_location_change.txt")
+    if path is None or not path.exists():
         return
     for line in path.read_text(encoding="utf-8").splitlines():
         fields = line.split("\t")
@@ -788,10 +793,9 @@ def _read_towns() -> Iterator[tuple[str, str]]:
     county with its code, then towns, then villages), read from the installed package's data file."""
     import zipfile
 
-    spec = importlib.util.find_spec("jionlp")
-    if spec is None or not spec.submodule_search_locations:
+    path = _jionlp_file("china_location.zip")
+    if path is None:
         return
-    path = Path(list(spec.submodule_search_locations)[0], "dictionary", "china_location.zip")
     with zipfile.ZipFile(path) as z:
         data = z.read("china_location.txt").decode("utf-8")
     county = None
