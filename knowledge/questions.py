@@ -13,7 +13,6 @@ know. Nothing here invents an answer: every sentence said comes from this file o
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path

@@ -14,7 +14,6 @@ hear why ("详细").
 from __future__ import annotations
 
 import re
-
 from datetime import date
 
 from rules.explain import grade_zh, zh_date  # noqa: F401  (grade_zh re-exported for the chat)
@@ -343,17 +342,18 @@ def shareable(profile: dict, results: list[dict], as_of) -> str:
         basis = f"，依据{documents[docs[0]].citation()}" if docs else ""
         amount = _amount_dated(r) if r["verdict"] == "eligible" else ""  # a figure only with a grant
         lines.append(f"{_short(r['program'])}：{words[r['verdict']]}{amount}{basis}。")
+    def fits(text: str) -> bool:
+        return len(text) <= LIMIT and len(text.encode("utf-8")) <= SUMMARY_LIMIT_BYTES
+
     text = head + "".join(lines)
     # too long for one message: first the verdicts' documents go, then the amounts' (their dates stay)
     for shorten in (lambda line: line.split("，依据")[0] + "。" if "，依据" in line else line,
                     lambda line: re.sub(r"，金额出处：.*?）(?=，依据|。$)", "）", line)):
-        if len(text) <= LIMIT and len(text.encode("utf-8")) <= SUMMARY_LIMIT_BYTES:
+        if fits(text):
             break
         lines = [shorten(line) for line in lines]
         text = head + "".join(lines)
-    if len(text) > LIMIT or len(text.encode("utf-8")) > SUMMARY_LIMIT_BYTES:
-        text = split_message(text, LIMIT)[0]
-    return text
+    return text if fits(text) else split_message(text, LIMIT)[0]
 
 
 STOPPED_HEAD = "补贴和低保都是按条件发的，条件有变化就可能停。可以请经办部门说明停发的原因。下面是每一项的条件。"
@@ -363,8 +363,6 @@ def stopped(programs) -> str:
     """A benefit that stopped: what decides each programme (its national rule's own reason and words),
     what the office must do and what the person can do, then that the check of today's situation
     follows."""
-    from datetime import date
-
     lines = [STOPPED_HEAD]
     for program in programs:
         nationals = [lr for lr in program.layers if lr.place == "000000" and lr.cases]
