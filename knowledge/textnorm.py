@@ -128,12 +128,16 @@ _QUANTITY = re.compile(
     # 差两个月满六岁, 还差半年七十: just under, said by what is missing
     r"|(?:还差|差)(?:一点|[^，,。.;；\s]{1,5}?)(?:就|才)?(?:满|到)?(?P<snum>" + _NUM + r")(?P<sunit>周岁|岁)"
     # 七十多, 七十好几, 二十来岁, 十几岁, 二十出头, 五十左右; 一年多, 三个多月, 三个来月
-    r"|(?P<num>" + _NUM + r")(?P<more>多|来|好几|几|出头|左右|上下)(?:个)?" + _UNIT.replace("unit", "munit") + "?"
+    r"|(?P<num>" + _NUM + r")(?P<more>多|来|大几|好几|几|出头|左右|上下)(?:个)?" + _UNIT.replace("unit", "munit") + "?"
     r"|(?P<num2>" + _NUM + r")(?P<unit2>个|年)(?P<more2>多|来)(?P<tail>月)?"
     # 半年, 大半年, 小半年, 半年多, 快半年, 不到半年; 一年半
     r"|(?P<half>大半年|小半年|半年多|快半年|不到半年|还不到半年|半年)"
     r"|(?P<yhalf>" + _NUM + r")年半"
+    # 年过七旬, 刚过花甲, 年近古稀, 七旬老人: an age said by its decade's name
+    r"|(?P<epre>年过|年逾|已过|早过|刚过|年近|将近|快到|年届)?(?P<era>[四五六七八九]旬|花甲|古稀|耄耋|半百)"
 )
+# What the names of a decade of life stand for: 七旬 70, 花甲 60, 古稀 70, 耄耋 80, 半百 50
+_ERA = {"花甲": 60, "古稀": 70, "耄耋": 80, "半百": 50}
 
 
 class Quantity(tuple):
@@ -233,6 +237,8 @@ def _approximate(m: re.Match) -> Quantity | None:
                 return None  # 五多: not a form people use
             low = n + (2 if more == "好几" else 1)
             return Quantity((start, end, low, n + 9, unit, True))
+        if more == "大几":  # 六十大几: the upper half of the decade
+            return Quantity((start, end, n + 5, n + 9, unit, True)) if round_ else None
         if more == "来":
             low, high = (max(0, n - 2), n + 5) if round_ else (n, n + 1)
         elif more == "出头":
@@ -260,6 +266,12 @@ def _approximate(m: re.Match) -> Quantity | None:
         low, high = {"半年": (6, 6), "大半年": (7, 11), "小半年": (4, 5), "半年多": (7, 8), "快半年": (4, 5),
                      "不到半年": (0, 5), "还不到半年": (0, 5)}[half]
         return Quantity((start, end, low, high, "个月", half != "半年"))
+    if m.group("era"):
+        era = m.group("era")
+        n = _ERA.get(era) or _DIGIT_WORD[era[0]] * 10
+        low, high = {"刚过": (n, n + 2), "年近": (n - 3, n - 1), "将近": (n - 3, n - 1), "快到": (n - 3, n - 1)}.get(
+            m.group("epre"), (n + 1, n + 9) if m.group("epre") in ("年过", "年逾", "已过", "早过") else (n, n + 9))
+        return Quantity((start, end, low, high, "岁", True))
     if m.group("yhalf"):
         n = parse_number(m.group("yhalf"))
         return None if n is None else Quantity((start, end, n * 12 + 6, n * 12 + 6, "个月", False))

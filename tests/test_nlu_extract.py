@@ -8,6 +8,7 @@ import pytest
 
 from bot.nlu.extract import extract
 from bot.nlu.normalise import find_repairs, normalise_text
+from bot.nlu.understand import understand
 
 ROOT = Path(__file__).resolve().parents[1]
 WHOLE = "我爸在太原，肢体一级，瘫在床上要人照顾，能领护理补贴吗"
@@ -299,3 +300,15 @@ def test_ensure_spacy_rebuilds_only_when_its_inputs_change():
     start = time.monotonic()
     assert build.ensure_spacy() == path
     assert time.monotonic() - start < 1.0  # up to date: nothing rebuilt
+
+
+def test_a_person_named_after_another_time_is_said_of_now():
+    # voice input runs on: 以前 reaches 低保户, not the daughter named after it
+    r = understand("我们家以前是低保户我女儿听力三级")
+    assert r.facts.get("disability_category") == "hearing" and "household" not in r.facts
+    assert "household" not in understand("以前我女儿是低保户").facts
+
+
+def test_a_job_someone_had_is_not_another_person():
+    r = understand("我爸年轻时候是村里的赤脚医生后来得了阿尔茨海默现在七十六岁要人二十四小时看着")
+    assert r.facts.get("age") == 76 and r.facts.get("needs_long_term_care") is True

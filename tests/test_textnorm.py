@@ -1,7 +1,7 @@
 """Text normalisation and numbers, written every way people write them."""
 import pytest
 
-from knowledge.textnorm import find_numbers, normalise, parse_number
+from knowledge.textnorm import find_numbers, find_quantities, normalise, parse_number
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -68,3 +68,9 @@ def test_approximate_quantities_are_the_range_they_could_be(text, low, high):
 
     found = find_quantities(text)
     assert [(q.low, q.high) for q in found] == [(low, high)]
+
+
+def test_ages_said_by_the_name_of_their_decade():
+    assert [tuple(q)[2:4] for q in find_quantities("年过七旬")] == [(71, 79)]
+    assert [tuple(q)[2:4] for q in find_quantities("刚过花甲")] == [(60, 62)]
+    assert [tuple(q)[2:4] for q in find_quantities("六十大几了")] == [(65, 69)]

@@ -99,6 +99,7 @@ _NOT_SAID = Pattern(r"{not_said}[^，。,.;；\s]{0,8}$")
 # "只有低保户才能领", "跟孤儿差不多"). A few words may stand between the word before and the term.
 _UNSTATED_BEFORE = Pattern(r"{unstated_before}[^，。,.;；!！?？\s]{0,8}$|{unstated_right_before}$")
 _NOW = Pattern("{now}")
+_UNSTATED_WORD = Pattern("^{unstated_before}")
 _UNSTATED_AFTER = Pattern("^{unstated_after}")
 _ASKS_HOW_WHERE = Pattern("{asks_how_where}")
 _LAPSED = Pattern("{lapsed}")  # later in the clause: "办了又过期了"
@@ -109,12 +110,32 @@ _COMPARED_AFTER = Pattern(r"^[^，。,.;；\s]{0,4}{compared_after}")
 _COMPARED_WITH = Pattern(r"^{compared}[^，。,.;；\s]{0,8}?{compared_after}")  # "特困供养跟五保户是一回事不"
 
 
+@lru_cache(maxsize=1)
+def _named_person() -> re.Pattern:
+    """A person of the lexicon named with the speaker's word ("我女儿", "俺娘"): where words said of
+    another time stop reaching in a run-on message."""
+    from knowledge.lexicon import SUBJECT, lexicon
+
+    names = {t for term in lexicon().terms(SUBJECT) if term.value != "self" for t in term.terms}
+    found = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+    speaker = "|".join(map(re.escape, words("speaker")))
+    return re.compile(f"(?:{speaker})(?:{found})")
+
+
+def _person_after(reach: str) -> bool:
+    """Whether a person is named after the word of another time and what it said ("以前是低保户我女儿
+    听力三级": the daughter's grade is now), not right after it ("以前我女儿是低保户")."""
+    word = _UNSTATED_WORD.match(reach)
+    person = _named_person().search(reach, word.end() if word else 0)
+    return bool(word and person and person.start() - word.end() >= 2)
+
+
 def unstated(text: str, start: int, end: int) -> bool:
     """Whether the term at [start, end) is said of another time, a case that may not be, or people in
     general, rather than of this person now (see _UNSTATED_BEFORE)."""
     before, after = _clause(text, start, end)
     past = _UNSTATED_BEFORE.search(before)
-    if past and not _NOW.search(before[past.start():]):
+    if past and not _NOW.search(before[past.start():]) and not _person_after(before[past.start():]):
         return True
     ask = _UNSTATED_AFTER.match(after)
     if ask and not (_ASKS_HOW_WHERE.match(ask.group())

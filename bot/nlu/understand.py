@@ -297,6 +297,7 @@ _ELDERS = Pattern("{elders}")
 _AS_OBJECT = Pattern("{as_object}$")
 # A person who only reports what another said ("医生说是…") owns nothing of what follows.
 _REPORTS = Pattern("^{reports}")
+_ROLE = Pattern(r"{role_before}[^，。,.;；!！?？\s]{0,6}$")  # "是村里的赤脚医生": what they are
 # the speaker as the one something is said of: not as an object ("要我帮忙", "跟我过")
 _SELF = Pattern("(?<![{not_self_before:chars}]){self_words}(?!{not_self_after})")
 # whom 他 and 她 cannot stand for
@@ -326,6 +327,8 @@ def _people(text: str, entities: list[dict]) -> list[tuple[int, int, str]]:
             out.append((m.start(), m.end(), "third"))
     for m in _OTHER_PEOPLE.finditer(text):
         if _REPORTS.match(text[m.end():]):
+            continue
+        if m.group() in words("roles") and _ROLE.search(text[max(0, m.start() - 9):m.start()]):
             continue
         if any(a <= m.start() and m.end() <= b and not who.startswith("other:") for a, b, who in out):
             continue  # "我叔叔": the speaker's relative, named whole by the lexicon, not someone else's
@@ -996,7 +999,7 @@ def _settle_ranges(reading: Reading, profile: dict, as_of: date | None) -> None:
         if turns_within(fact, low, high, profile.get("region"), as_of):
             continue
         if same_answers({k: v for k, v in profile.items() if k != fact}, fact, range(low, high + 1), as_of):
-            reading.facts[fact] = low  # any value of the range gives the same answers
+            reading.facts[fact] = (low + high) // 2  # any value gives the same answers; say back the middle
             del reading.inexact[fact]
 
 

@@ -52,10 +52,11 @@ MAX_MISSED_SHARE = 0.10
 # before issue 14 (9694b49), 10 and 12.9% after it; then 8 and 13.2% (脑瘫 and 耳背 confirmed: 2 wrong fewer;
 # 湖北's child rehabilitation to age 10 puts a rule's boundary inside one more approximate age, which is
 # then asked, not settled: one value more missed).
-BLIND_RECORDED = (8, 0.132)  # values read wrongly, share of stated values missed
+# Then 8 and 12.9% (a person named after a word of another time is said of now; ages by a decade's name).
+BLIND_RECORDED = (8, 0.129)  # values read wrongly, share of stated values missed
 # The first blind set, read blind for the last time on 2026-12-07 (12 wrong, 15.9% missed; 14, 19% on
 # 2026-11-27), then worked on: held to what it reads now until it meets the development floors.
-ROUND2_RECORDED = (2, 0.13)
+ROUND2_RECORDED = (1, 0.08)  # 2 wrong, 12.6% missed before the third session of 2026-12-07
 # Real messages residents sent to their governments: long letters, traditional characters, formal words.
 # Recorded on 2026-12-07 and held so that they cannot get worse unnoticed; the unseen part is never tuned to.
 REAL_RECORDED = {"dev": (2, 0.48), "unseen": (1, 0.77)}
