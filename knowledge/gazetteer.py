@@ -40,6 +40,7 @@ import importlib.util
 import os
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -341,6 +342,14 @@ class Gazetteer:
             note = f"{old_name}已于{day[:4]}年调整，现为{place.full_name}（{new}）。"
             self._rename_notes[(old_name, new)] = note
             self._add(old_name, new, _OFFICIAL)
+        # JioNLP's own short names of county-level units where they are not the name cut short: the
+        # banners of Inner Mongolia ("科左后旗" for 科尔沁左翼后旗, "达茂旗"). One named by several units
+        # (高新区, 经开区) names none of them.
+        aliases = list(_read_aliases())
+        counts = Counter(alias for alias, _ in aliases)
+        for alias, code in aliases:
+            if counts[alias] == 1 and code in self._places and alias not in self._surface:
+                self._add(alias, code, _ALIAS)
         for alias, code in (extra.get("aliases") or {}).items():
             code = str(code)
             if code not in self._places:
@@ -788,18 +797,33 @@ def _read_changes() -> Iterator[tuple[str, str, str]]:
             yield fields[0], fields[6], new_province + fields[8] + fields[9]
 
 
-def _read_towns() -> Iterator[tuple[str, str]]:
-    """(town name, county code) from JioNLP's division tables (a tab-indented tree: province, city,
-    county with its code, then towns, then villages), read from the installed package's data file."""
+# A city's or county's line of JioNLP's division tables with a short name of three characters or more
+_ALIAS_LINE = re.compile(r"^\t{1,2}[^\t\r\n]+\t(\d{6})\t([^\t\r\n]{3,})\r?$", re.MULTILINE)
+
+
+@lru_cache(maxsize=1)
+def _read_aliases() -> tuple[tuple[str, str], ...]:
+    """(short name, code) of the city- and county-level units in JioNLP's division tables (each such
+    line: name, code, short name), where the short name has three characters or more."""
+    return tuple((m.group(2), m.group(1)) for m in _ALIAS_LINE.finditer(_location_text()))
+
+
+def _location_text() -> str:
+    """JioNLP's division tables (china_location.txt, a tab-indented tree: province, city, county with
+    its code and short name, then towns, then villages)."""
     import zipfile
 
     path = _jionlp_file("china_location.zip")
     if path is None:
-        return
+        return ""
     with zipfile.ZipFile(path) as z:
-        data = z.read("china_location.txt").decode("utf-8")
+        return z.read("china_location.txt").decode("utf-8")
+
+
+def _read_towns() -> Iterator[tuple[str, str]]:
+    """(town name, county code) from JioNLP's division tables: the lines under a county's line."""
     county = None
-    for line in data.split("\n"):
+    for line in _location_text().split("\n"):
         depth = len(line) - len(line.lstrip("\t"))
         fields = line.strip().split("\t")
         if depth <= 2:

@@ -233,3 +233,9 @@ def test_build_is_fast():
         times.append(time.perf_counter() - start)
     print(f"gazetteer build: {min(times) * 1000:.0f} ms")
     assert min(times) < 0.1
+
+
+def test_jionlp_short_names_of_banners_are_places():
+    # 科左后旗 is JioNLP's short name of 科尔沁左翼后旗, not the official name cut short
+    assert gazetteer().resolve("通辽科左后旗").code == "150522"
+    assert gazetteer().resolve("达茂旗").code == "150223"

@@ -312,3 +312,19 @@ def test_a_person_named_after_another_time_is_said_of_now():
 def test_a_job_someone_had_is_not_another_person():
     r = understand("我爸年轻时候是村里的赤脚医生后来得了阿尔茨海默现在七十六岁要人二十四小时看着")
     assert r.facts.get("age") == 76 and r.facts.get("needs_long_term_care") is True
+
+
+def test_a_number_denied_is_not_the_value():
+    assert understand("刚才说错了，不是九岁，是七岁", asking="age").facts == {"age": 7}
+    assert "age" not in understand("九岁还是七岁", asking="age").facts
+
+
+def test_shorthand_with_its_certificate_word():
+    r = understand("崇明堡镇 听残二 67")
+    assert r.facts.get("disability_category") == "hearing" and r.facts.get("disability_grade") == 2
+    assert "disability_grade" not in understand("电视二台").facts
+
+
+def test_care_given_to_someone_named_is_theirs():
+    r = understand("我今年五十五，伺候我那脑瘫儿子快三十年了，江苏睢宁的")
+    assert "age" not in r.facts  # the mother's age, not the son's

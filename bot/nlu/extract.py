@@ -100,6 +100,7 @@ _NOT_SAID = Pattern(r"{not_said}[^，。,.;；\s]{0,8}$")
 _UNSTATED_BEFORE = Pattern(r"{unstated_before}[^，。,.;；!！?？\s]{0,8}$|{unstated_right_before}$")
 _NOW = Pattern("{now}")
 _UNSTATED_WORD = Pattern("^{unstated_before}")
+_UNSTATED_ANYWHERE = Pattern("{unstated_before}")
 _UNSTATED_AFTER = Pattern("^{unstated_after}")
 _ASKS_HOW_WHERE = Pattern("{asks_how_where}")
 _LAPSED = Pattern("{lapsed}")  # later in the clause: "办了又过期了"
@@ -181,6 +182,8 @@ def negation(text: str, start: int, end: int) -> tuple[bool | None, int, int]:
     before, after = _clause(text, start, end)
     if _QUESTION_BEFORE.search(before) or unstated(text, start, end) or _NOT_SAID.search(before):
         return None, start, end
+    if text[end:end + 1] in ("?", "？") and not before.strip():
+        return None, start, end  # "啥证？残疾证？没有那玩意儿": the word asked back, not said
     if _DOUBLE_NEG.search(before):
         return True, start, end
     m = _NEG_BEFORE.search(before) or _NEG_BEFORE_EN.search(before)
@@ -647,6 +650,9 @@ def _context_months(text: str, start: int, end: int) -> tuple[str, bool]:
     if best is None:
         return MONTHS, False
     (rank, measures, at) = best
+    past = _UNSTATED_ANYWHERE.search(before)
+    if measures == "months_employed" and past and not _NOW.search(before[past.start():]):
+        return MONTHS, False  # "以前在深圳电子厂干了十年": how long a job of another time lasted
     # after the count, with someone named in between, the work may be theirs ("快五年了，我在杭州上班")
     someone_between = rank[0] == 1 and at > end and _SOMEONE.search(text[end:at]) is not None
     return measures, measures != MONTHS and (rank[1] > _FAR or someone_between)
@@ -764,8 +770,10 @@ def _age_by_person(text: str, start: int, end: int, taken: list[_Ent]) -> bool:
     return text[end:end + 1] == "了"
 
 
-# A caseworker's shorthand of category and grade: 肢一, 视二, 精三, 智1, 多重一级 is the lexicon's.
-_SHORTHAND = Pattern(r"(?<![\u4e00-\u9fff])(?P<c>{shorthand})(?P<g>[一二三四1234])(?![\u4e00-\u9fff\d])")
+# A caseworker's shorthand of category and grade: 肢一, 视二, 精三, 智1, 听残二, "本人肢二持证"; 多重一级 is
+# the lexicon's.
+_SHORTHAND = Pattern(r"(?:(?<![\u4e00-\u9fff])|(?<=[人主是的]))(?P<c>{shorthand})残?(?P<g>[一二三四1234])"
+                     r"(?=[持有证低]|[^\u4e00-\u9fff\d]|$)")
 
 
 def _shorthand(text: str, taken: list[_Ent]) -> list[_Ent]:
@@ -773,9 +781,12 @@ def _shorthand(text: str, taken: list[_Ent]) -> list[_Ent]:
 
     out = []
     for m in _SHORTHAND.finditer(text):
-        if any(_overlaps(m.span(), (t.start, t.end)) for t in taken):
+        category = means("shorthand")[m.group("c")]
+        over = [t for t in taken if _overlaps(m.span(), (t.start, t.end))]
+        if any(t.entity != "disability_category" or t.value != category for t in over):
             continue
-        out.append(_Ent("disability_category", m.start(), m.end(), means("shorthand")[m.group("c")], "phrase"))
+        if not over:  # "听残二": 听残 is the lexicon's already
+            out.append(_Ent("disability_category", m.start(), m.end(), category, "phrase"))
         out.append(_Ent("disability_grade", m.start(), m.end(), str(parse_number(m.group("g"))), "phrase"))
     return out
 

@@ -332,7 +332,8 @@ def _people(text: str, entities: list[dict]) -> list[tuple[int, int, str]]:
             continue
         if any(a <= m.start() and m.end() <= b and not who.startswith("other:") for a, b, who in out):
             continue  # "我叔叔": the speaker's relative, named whole by the lexicon, not someone else's
-        out = [p for p in out if not (p[0] >= m.start() and p[1] <= m.end())]  # 孩子爸爸: not 孩子, 爸爸
+        # 孩子爸爸: not 孩子, 爸爸; 我姐夫: not 我姐
+        out = [p for p in out if not (p[0] < m.end() and m.start() < p[1])]
         out.append((m.start(), m.end(), "other:" + m.group()))
     for m in _SELF.finditer(text):
         if not any(a <= m.start() < b for a, b, _ in out):
@@ -370,6 +371,16 @@ def _people_of_families(text: str, people: list[tuple[int, int, str]]) -> list[t
     return sorted(out)
 
 
+def _owner_of(text: str, people: list[tuple[int, int, str]], e: dict, within: int | None = None) -> str | None:
+    """Whose the entity is: the person named last before it, but a care word is the person cared for
+    when one is named right after it ("伺候我那脑瘫儿子": the son needs the care)."""
+    if e["entity"] == "needs_long_term_care" and _AS_OBJECT.search(text[e["start"]:e["end"]]):
+        after = [who for start, _, who in people if e["end"] <= start <= e["end"] + 4 and who != "self"]
+        if after:
+            return after[0]
+    return _owner(people, e["start"], within=within)
+
+
 def _owner(people: list[tuple[int, int, str]], position: int, within: int | None = None) -> str | None:
     """The person named last before `position` (within `within` characters of it, if given)."""
     before = [who for start, end, who in people if end <= position and (within is None or position - end <= within)]
@@ -391,7 +402,7 @@ def _main_person(text: str, people: list[tuple[int, int, str]], entities: list[d
         if named and not named[-1].startswith("other:"):
             return named[-1]
         # "帮邻居问的，她儿子十六岁…": asked for someone else, about whoever the facts are said of
-    owners = [_owner(people, e["start"]) for e in sorted((e for e in entities if e["entity"] in _DISABILITY),
+    owners = [_owner_of(text, people, e) for e in sorted((e for e in entities if e["entity"] in _DISABILITY),
                                                           key=lambda e: e["start"])]
     for owner in owners:
         if owner is not None and not owner.startswith("other:"):
@@ -414,6 +425,11 @@ def _read_entities(reading: Reading, text: str, entities: list[dict]) -> None:
     if main and not main.startswith("other:") and main != "third":
         reading.subject = main
     family = _people_of_families(text, people)
+    # "我姐夫有精神病，我姐一个人撑着家，在服装厂上班": the disability is someone else's and the one the
+    # message may be about owns none of it; who the rest is said of is unclear, so it is confirmed
+    owners = {_owner_of(text, people, e) for e in entities if e["entity"] in _DISABILITY}
+    unclear = bool(main) and not reading.asking and main not in owners and any(
+        o and o.startswith("other:") for o in owners)
     by_fact: dict[str, list[dict]] = {}
     by_age: list[dict] = []
     for e in entities:
@@ -424,7 +440,7 @@ def _read_entities(reading: Reading, text: str, entities: list[dict]) -> None:
                 clause_start = max((m.end() for m in re.finditer(r"[，,。.;；!！?？\s]", text[:e["start"]])),
                                    default=0)
                 within = e["start"] - clause_start + _NEAR
-            owner = _owner(people, e["start"], within=within)
+            owner = _owner_of(text, people, e, within=within)
             if owner is not None and owner != (main or "self"):
                 continue  # said of someone else in the story
         if e["entity"] == "household" and family:
@@ -462,11 +478,17 @@ def _read_entities(reading: Reading, text: str, entities: list[dict]) -> None:
         if isinstance(value, tuple):
             if not chosen.get("unsure"):  # a range to be confirmed would be asked as a number anyway
                 reading.inexact[fact] = value
-        elif chosen.get("negated") or chosen.get("unsure") or _hedged(text, chosen["start"], chosen["end"]):
+        elif chosen.get("negated") or chosen.get("unsure") or _hedged(text, chosen["start"], chosen["end"]) or (
+                unclear and fact in _PERSONAL):
             reading.confirm[fact] = value
         else:
             reading.facts[fact] = value
             reading.spans[fact] = (chosen["start"], chosen["end"])
+    if not people and "dibao_gradual_exit" in reading.programs and "employed" in reading.facts:
+        # "家里残疾人找到工作了，低保是不是马上就停": with no one named, work said beside a question about
+        # what then becomes of 低保 may be the case asked about: confirmed
+        reading.confirm["employed"] = reading.facts.pop("employed")
+        reading.spans.pop("employed", None)
     if len(by_age) == 1 and "age" not in reading.facts and "age" not in reading.confirm:
         value = by_age[0]["value"]
         if value.isdigit() and 1 <= int(value) <= 120:
@@ -488,8 +510,12 @@ def _choose(text: str, found: list[dict]) -> dict | None:
 def _choose_one(text: str, found: list[dict]) -> dict | None:
     """One fact said more than once: the same value, or a correction ("不是低保，是低保边缘"): the last.
     Different values side by side ("一级还是二级"): neither."""
+    from .extract import polarity
+
     found = sorted(found, key=lambda e: e["start"])
-    positive = [e for e in found if not e.get("negated")]
+    # "不是九岁，是七岁": a number denied is not the value (terms come marked, numbers do not)
+    positive = [e for e in found if not e.get("negated")
+                and not (len(found) > 1 and polarity(text, e["start"], e["end"]) is False)]
     if positive and len(positive) < len(found):  # "没有低保，是低保边缘户": the value said, not the denial
         found = positive
     values = {e["value"] for e in found}

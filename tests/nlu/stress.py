@@ -41,6 +41,7 @@ STRESS = HERE / "stress.yml"
 TRAPS = HERE / "stress_traps.yml"  # a second development set, written as traps by another author
 BLIND = HERE / "stress_blind.yml"
 ROUND2 = HERE / "stress_round2.yml"  # the first blind set, a development set since its figures were recorded
+ROUND3 = HERE / "stress_round3.yml"  # a third author, residents of every province: development set
 PROGRAMS_DIR = ROOT / "rules" / "programs"
 
 MAX_WRONG = 0
@@ -53,7 +54,8 @@ MAX_MISSED_SHARE = 0.10
 # 湖北's child rehabilitation to age 10 puts a rule's boundary inside one more approximate age, which is
 # then asked, not settled: one value more missed).
 # Then 8 and 12.9% (a person named after a word of another time is said of now; ages by a decade's name).
-BLIND_RECORDED = (8, 0.129)  # values read wrongly, share of stated values missed
+# Then 8 and 12.7% (stress_round3 worked on: shorthand with 残, corrected numbers, JioNLP short names…).
+BLIND_RECORDED = (8, 0.127)  # values read wrongly, share of stated values missed
 # The first blind set, read blind for the last time on 2026-12-07 (12 wrong, 15.9% missed; 14, 19% on
 # 2026-11-27), then worked on: held to what it reads now until it meets the development floors.
 ROUND2_RECORDED = (1, 0.08)  # 2 wrong, 12.6% missed before the third session of 2026-12-07
