@@ -35,6 +35,7 @@ from rules.facts import FACTS
 from .profile import (CHOICES_SLOT, CONFIRMING_SLOT, MISSES_SLOT, PROGRAMS_SLOT, SUBJECT_SLOT, UNSURE_SLOT,
                       BadValue, asking_scope, canonical, entities, misses, next_fact, profile_from_slots,
                       unsure_facts, valid_programs)
+from .verdicts import say
 
 CERTIFICATE_ASSUMED = "您说了残疾等级，我就按已经办了残疾人证来判断。如果没有证，请告诉我：没有残疾证。"
 READ_IN_PART = "您的消息很长，我只读了前{limit}个字。后面的情况，请分几条短一点的消息告诉我。"
@@ -186,6 +187,25 @@ def buttons(words: list[str]) -> list[dict]:
     return [{"title": w, "payload": w} for w in words]
 
 
+def _meaning_asked(tracker: Tracker) -> str | None:
+    """The answer to what a word means (knowledge/questions.yaml), when the message just read as the
+    situation also asks it and nothing has been said to it yet: it bears on the question that follows."""
+    from bot.conversation.render import topic_answer
+    from knowledge.questions import about, questions
+
+    events = list(tracker.events)
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=None)
+    if last_user is None or any(e.get("event") == "bot" for e in events[last_user + 1:]):
+        return None
+    text = events[last_user].get("text") or ""
+    if not text or text.startswith("/"):
+        return None
+    asked = about(text)
+    if not asked.answer or asked.steps:
+        return None
+    return topic_answer(questions().answers[asked.answer])
+
+
 class AskFact(Action, ABC):
     """Ask for one fact: the question (or its confirmation, or its short numbered form after a miss),
     typable buttons, then {"ask": fact}."""
@@ -208,6 +228,9 @@ class AskFact(Action, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
+        meaning = _meaning_asked(tracker)
+        if meaning:  # "多长时间才算长期？她住了四个月院": what the word means, then the question it bears on
+            say(dispatcher, meaning)
         text, words, extra = self.question(tracker)
         dispatcher.utter_message(text=text, buttons=buttons(words))
         dispatcher.utter_message(json_message={"ask": self.fact, **extra})

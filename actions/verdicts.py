@@ -54,7 +54,7 @@ def say_summary(dispatcher: CollectingDispatcher, profile: dict, results: list[d
 
 def amount_text(profile: dict, programs: list[str]) -> str:
     """How much each programme pays this person, with its date and source; or why no figure is said."""
-    from bot.conversation.render import amount_sentences
+    from bot.conversation.render import amount_sentences, cite_line
     from rules.engine import amount_for
 
     lines = []
@@ -62,6 +62,8 @@ def amount_text(profile: dict, programs: list[str]) -> str:
         amount = amount_for(pid, profile)
         if amount:
             lines.append(title(pid) + "：" + "".join(amount_sentences(amount)))
+            if amount.cite.quote:  # the figure in its document's own words
+                lines.append(cite_line(amount.cite.doc, amount.cite.section, amount.cite.quote))
     if not lines:
         if "region" not in profile:
             lines.append("各地金额不同。请告诉我户籍在哪里，比如：崇明、奉化、太原。")
@@ -105,6 +107,8 @@ class ActionGiveVerdicts(Action):
                 say_summary(dispatcher, profile, results)
             elif asked and asked[1] == "ask_amount":  # "崇明一级的护理补贴一个月到底几钿": how much, first
                 say(dispatcher, amount_text(profile, asked_programs(tracker) or named or programme_ids()))
+                for part in answer_parts(tracker, asked[0], asked[1], known_only=True):
+                    say(dispatcher, part)  # "…两样能一起拿伐": what else it asks that the clauses answer
                 say(dispatcher, SAME_VERDICTS)
             elif asked:  # nothing new decided: the answer to the question, said first
                 for part in answer_parts(tracker, asked[0], asked[1]):

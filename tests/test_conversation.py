@@ -692,3 +692,19 @@ def test_a_story_that_asks_what_to_bring_gets_the_verdict_then_the_list(bot):
     again = bot.say("我妈二级视力，低保户，护理补贴要带什么材料", "story-bring")
     assert not again.asks and "结论和刚才一样" in again.text
     assert "结论和刚才一样" not in again.texts[0]
+
+
+def test_what_a_word_means_comes_before_the_question_it_bears_on(bot):
+    # the care need read from the story is confirmed; the meaning asked with it is answered first
+    bot.answer("meaning-first", "俺娘肢体一级，有证，在长治潞州区，能领护理补贴吗",
+               {"needs_long_term_care": "不知道", "household": "不知道", "age": "70"})
+    replies = bot.say("护理补贴上说要长期照护，多长时间才叫长期啊，俺娘摔了以后卧床仨月了", "meaning-first")
+    assert "6个月以上" in replies.texts[0] and "补贴对象" in replies.text
+    assert replies.asks == ["needs_long_term_care"]
+
+
+def test_how_much_and_whether_both_are_answered_together(bot):
+    bot.answer("both", "崇明，我妈肢体一级，有证，70岁，低保户，卧床要人照顾", {})
+    replies = bot.say("崇明一级的护理补贴一个月到底几钿 阿拉姆妈低保户 两样能一起拿伐", "both")
+    assert replies.texts[0].startswith("重度残疾人护理补贴：") and "原文" in replies.text
+    assert "可同时申领" in replies.text

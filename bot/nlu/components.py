@@ -296,8 +296,9 @@ def facts_decide(message: Message) -> None:
     if name != "ask_summary" and len(said) >= STORY_FACTS and ASKS_SUMMARY.search(message.get(TEXT) or ""):
         message.set(ASKED_TOO, "ask_summary", add_to_output=True)  # "王家老二，二级精神…给村书记发个简要"
     elif name != "ask_amount" and len(said) >= STORY_FACTS and ASKS_AMOUNT.search(message.get(TEXT) or "") \
-            and not about(message.get(TEXT) or ""):
-        message.set(ASKED_TOO, "ask_amount", add_to_output=True)  # "崇明一级的护理补贴一个月几钿"
+            and not about(message.get(TEXT) or "").steps:
+        # "崇明一级的护理补贴一个月几钿…两样能一起拿伐": how much, then what else the clauses answer
+        message.set(ASKED_TOO, "ask_amount", add_to_output=True)
     elif name in AROUND_THE_VERDICT and len(said) >= STORY_FACTS:
         # a story with a question in it: the check first, then the question (actions.questions.pending_question)
         message.set(ASKED_TOO, name, add_to_output=True)

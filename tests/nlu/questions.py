@@ -35,7 +35,8 @@ QUOTED = re.compile(r"依据：.+?(?:原文：“|记录的内容是：)")
 DONT_KNOW = ("没有找到答案", "没有写", "不能乱说", "请问", "可以问", "12345")
 PHONE = re.compile(r"(?<!\d)(?:0\d{2,3}-?)?\d{7,8}(?!\d)|(?<!\d)1[3-9]\d{9}(?!\d)")
 WEBSITE = re.compile(r"https?://|www\.|\.gov\.cn|\.com")
-TIME_LIMIT = re.compile(r"(?<![月\d])\d+个?(?:工作日|天|日|个月)")
+# (not a duration the user stated, said back: "收入超过低保标准已有2个月")
+TIME_LIMIT = re.compile(r"(?<![月\d])(?<!已有)\d+个?(?:工作日|天|日|个月)")
 DECIDED = ("这只是假设", "残疾人福利查询结果")  # a what-if or a summary: the rules decided again, no clause needed
 
 

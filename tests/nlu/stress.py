@@ -40,6 +40,7 @@ HERE = Path(__file__).resolve().parent
 STRESS = HERE / "stress.yml"
 TRAPS = HERE / "stress_traps.yml"  # a second development set, written as traps by another author
 BLIND = HERE / "stress_blind.yml"
+BLIND2 = HERE / "stress_blind2.yml"  # a fourth author, every province, read blind since 2026-12-07
 ROUND2 = HERE / "stress_round2.yml"  # the first blind set, a development set since its figures were recorded
 ROUND3 = HERE / "stress_round3.yml"  # a third author, residents of every province: development set
 PROGRAMS_DIR = ROOT / "rules" / "programs"
@@ -58,6 +59,8 @@ MAX_MISSED_SHARE = 0.10
 BLIND_RECORDED = (8, 0.127)  # values read wrongly, share of stated values missed
 # The first blind set, read blind for the last time on 2026-12-07 (12 wrong, 15.9% missed; 14, 19% on
 # 2026-11-27), then worked on: held to what it reads now until it meets the development floors.
+# The second blind set, first read on 2026-12-07: 5 wrong, 9.1% of 385 values missed (held to it; never tuned to).
+BLIND2_RECORDED = (5, 0.091)
 ROUND2_RECORDED = (1, 0.08)  # 2 wrong, 12.6% missed before the third session of 2026-12-07
 # Real messages residents sent to their governments: long letters, traditional characters, formal words.
 # Recorded on 2026-12-07 and held so that they cannot get worse unnoticed; the unseen part is never tuned to.
@@ -71,6 +74,8 @@ def floors(path: Path) -> tuple[int, float]:
         return REAL_RECORDED[part]
     if Path(path).name == ROUND2.name:
         return ROUND2_RECORDED
+    if Path(path).name == BLIND2.name:
+        return BLIND2_RECORDED
     return BLIND_RECORDED if is_blind(path) else (MAX_WRONG, MAX_MISSED_SHARE)
 
 ITEM_KEYS = ("text", "asked", "facts", "confirm", "programs", "dont_know", "as_of")
@@ -95,7 +100,7 @@ class Item:
 
 
 def is_blind(path: Path) -> bool:
-    return Path(path).name == BLIND.name or str(path).endswith("#unseen")
+    return Path(path).name.startswith("stress_blind") or str(path).endswith("#unseen")
 
 
 # Real messages residents sent to their governments (tests/nlu/real_messages.yml), read as a set in two
