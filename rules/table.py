@@ -23,8 +23,8 @@ KIND_WORDS = {"official_notice": "正式文件", "portal_qa": "官方网页", "s
 def _figure(figure) -> str:
     if figure.yuan is not None:
         amount = f"{figure.yuan:g}元"
-    elif figure.options:
-        amount = "分档 " + "/".join(f"{yuan:g}" for _, yuan in figure.options) + "元"
+    elif figure.options:  # the tiers with whom each is for ("生活完全不能自理 540元，…")
+        amount = "分档：" + "，".join(f"{label} {yuan:g}元" for label, yuan in figure.options)
     else:
         amount = f"低保标准的{figure.share:.0%}"
     return f"{figure.group}：{amount}" if figure.group else amount

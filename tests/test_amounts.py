@@ -93,3 +93,13 @@ def test_a_places_file_adds_its_layers_and_a_bad_one_is_an_error(tmp_path):
     (tmp_path / "330000.yaml").write_text("place: \"330100\"\ntitle: 杭州\nprograms: {}\n", encoding="utf-8")
     with pytest.raises(RuleError, match="not its file's name"):
         place_layers("care_subsidy", load_documents(), tmp_path)
+
+
+def test_a_figure_for_a_kind_of_family_the_profile_cannot_say_is_told_with_whom_it_is_for():
+    # 甘肃's minimums turn on the rural 低保 class, 兰州's figure is for urban 低保 families
+    lanzhou = {"region": "620100", "household": "dibao", "has_certificate": True}
+    said = "".join(amount_sentences(amount_for("living_subsidy", lanzhou, date(2026, 12, 7))))
+    assert "城市低保家庭中的残疾人" in said and "110元" in said and "2021年1月1日起" in said
+    tianshui = {**lanzhou, "region": "620500"}
+    said = "".join(amount_sentences(amount_for("living_subsidy", tianshui, date(2026, 12, 7))))
+    assert "农村一类、二类低保家庭" in said and "100元" in said and "50元" in said

@@ -66,6 +66,8 @@ def amount_sentences(amount) -> list[str]:
         return []
     if amount.yuan is not None:
         out = [f"标准是每人每月{amount.yuan}元。"]
+    elif len(amount.tiers) == 1:  # one group's figure, said with whom it is for
+        out = [f"标准是：{amount.tiers[0][0]}，每人每月{amount.tiers[0][1]}元。"]
     elif amount.tiers:
         out = ["标准分档：" + "，".join(f"{label}的每人每月{yuan}元" for label, yuan in amount.tiers) + "。"]
     elif amount.share is not None:
