@@ -103,3 +103,10 @@ def test_a_figure_for_a_kind_of_family_the_profile_cannot_say_is_told_with_whom_
     tianshui = {**lanzhou, "region": "620500"}
     said = "".join(amount_sentences(amount_for("living_subsidy", tianshui, date(2026, 12, 7))))
     assert "农村一类、二类低保家庭" in said and "100元" in said and "50元" in said
+
+
+def test_a_level_known_only_from_a_dataset_is_said_with_its_day_and_kind():
+    xining = {"region": "630100", "disability_grade": 1}
+    assert amount_for("care_subsidy", xining, date(2026, 1, 28)) is None  # before the briefing
+    said = "".join(amount_sentences(amount_for("care_subsidy", xining, date(2026, 12, 7))))
+    assert "100元" in said and "2026年1月29日" in said and "数据集" in said
