@@ -17,6 +17,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.conversation.questions import unsure_sentence
 from bot.conversation.render import LIMIT
+from knowledge.language import Pattern
 from rules.facts import FACTS
 
 from .profile import (LAST_RESULTS_SLOT, asked_programs, asking_scope, checked_profile, evaluate,
@@ -114,6 +115,9 @@ class ActionGiveVerdicts(Action):
                 for part in answer_parts(tracker, asked[0], asked[1]):
                     say(dispatcher, part)
                 say(dispatcher, SAME_VERDICTS)
+            elif CHALLENGE.search(_latest_text(tracker)):  # "窗口讲三级没的，真的假的": why, with the sources
+                explain(dispatcher, [r for r in results if r["program"] in named] if named else results)
+                say(dispatcher, SAME_VERDICTS)
             else:
                 say(dispatcher, summary(results, not_asked) + SAME_AS_BEFORE)
             answer, asked = [], None  # answered above, once
@@ -142,6 +146,23 @@ class ActionGiveVerdicts(Action):
                                                      for r in results])]
 
 
+def explain(dispatcher: CollectingDispatcher, results: list[dict]) -> None:
+    """Each verdict's headline and reasons, then its sources in their own words."""
+    from bot.conversation.render import headline, source_line
+
+    for result in results:
+        say(dispatcher, "\n".join([headline(result), *result.get("reasons", [])]))
+        if result.get("sources"):
+            say(dispatcher, "\n".join(source_line(s) for s in result["sources"]))
+
+
+def _latest_text(tracker: Tracker) -> str:
+    return (tracker.latest_message or {}).get("text") or ""
+
+
+CHALLENGE = Pattern("{challenge}")
+
+
 class ActionExplain(Action):
     """为什么 / 详细: the reasons and sources of the last verdicts, quoting the source words: of the
     programme named, else of those the answer only named in passing (not met, not asked), else all.
@@ -153,8 +174,6 @@ class ActionExplain(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        from bot.conversation.render import headline, source_line
-
         asking = tracker.get_slot("requested_slot") if tracker.active_loop_name else None
         if asking in FACTS:
             return self.why_ask(asking, dispatcher, tracker)
@@ -168,10 +187,7 @@ class ActionExplain(Action):
         if not results:
             say(dispatcher, "我还没有给出过结论，所以还没有可以解释的理由。请先说说您的情况，或者问：我能领什么补贴。")
             return []
-        for result in results:
-            say(dispatcher, "\n".join([headline(result), *result.get("reasons", [])]))
-            if result.get("sources"):
-                say(dispatcher, "\n".join(source_line(s) for s in result["sources"]))
+        explain(dispatcher, results)
         return []
 
     @staticmethod

@@ -708,3 +708,9 @@ def test_how_much_and_whether_both_are_answered_together(bot):
     replies = bot.say("崇明一级的护理补贴一个月到底几钿 阿拉姆妈低保户 两样能一起拿伐", "both")
     assert replies.texts[0].startswith("重度残疾人护理补贴：") and "原文" in replies.text
     assert "可同时申领" in replies.text
+
+
+def test_doubting_what_the_office_said_gets_the_reasons_and_their_words(bot):
+    bot.answer("doubt", "崇明，我儿子26岁，智力三级，有证，能领护理补贴吗", {"needs_long_term_care": "不知道"})
+    replies = bot.say("窗口讲只有一级二级才有护理补贴，三级没的，真的假的", "doubt")
+    assert "三级智力、三级精神残疾人护理补贴标准" in replies.text and "沪民残福发〔2025〕5号" in replies.text
