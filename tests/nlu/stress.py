@@ -64,7 +64,8 @@ BLIND2_RECORDED = (5, 0.091)
 ROUND2_RECORDED = (1, 0.08)  # 2 wrong, 12.6% missed before the third session of 2026-12-07
 # Real messages residents sent to their governments: long letters, traditional characters, formal words.
 # Recorded on 2026-12-07 and held so that they cannot get worse unnoticed; the unseen part is never tuned to.
-REAL_RECORDED = {"dev": (2, 0.48), "unseen": (1, 0.77)}
+# The dev part: 48% missed, then 40% (小儿麻痹症 as its own word, 瘫痪 suggesting a need for care).
+REAL_RECORDED = {"dev": (2, 0.40), "unseen": (1, 0.77)}
 
 
 def floors(path: Path) -> tuple[int, float]:
