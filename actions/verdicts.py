@@ -17,7 +17,7 @@ from rasa_sdk.types import DomainDict
 
 from bot.conversation.questions import unsure_sentence
 from bot.conversation.render import LIMIT
-from knowledge.language import Pattern
+from bot.nlu.understand import CHALLENGE
 from rules.facts import FACTS
 
 from .profile import (LAST_RESULTS_SLOT, asked_programs, asking_scope, checked_profile, evaluate,
@@ -159,8 +159,6 @@ def explain(dispatcher: CollectingDispatcher, results: list[dict]) -> None:
 def _latest_text(tracker: Tracker) -> str:
     return (tracker.latest_message or {}).get("text") or ""
 
-
-CHALLENGE = Pattern("{challenge}")
 
 
 class ActionExplain(Action):

@@ -45,7 +45,8 @@ from knowledge.language import Pattern, chars, words
 from .extract import MONTHS, NUMBER, extract
 from .normalise import clip, normalise_text
 
-__all__ = ["Reading", "understand", "option_number", "yes_or_no", "after_yes_or_no", "chosen_number", "supposed", "SUPPOSE", "CORRECTS"]
+__all__ = ["Reading", "understand", "option_number", "yes_or_no", "after_yes_or_no", "chosen_number", "supposed", "SUPPOSE", "CORRECTS",
+           "CHALLENGE"]
 
 # The words are knowledge/language.yaml's (`replies`, `people`, `places`; {name} is one of its lists or
 # patterns); here, where they stand in a reply. The everyday yes, no, don't-know and hedges are
@@ -60,6 +61,7 @@ CORRECTS = Pattern("{corrects}")
 SAYS_INSTEAD = Pattern("{instead}")  # "不是二级，是三级": a value said instead of another
 ASKS_AMOUNT = Pattern("{asking_amount}")  # "一级的给多钱", "到底几钿": how much is paid
 ASKS_SUMMARY = Pattern("{asking_summary}")  # "给村书记发个简要": the answer in one message to pass on
+CHALLENGE = Pattern("{challenge}")  # "窗口讲三级没的，真的假的": doubting what was said
 # Where a place is the answer: the words around a name ("户口在奉化那边的").
 _PLACE_WORDS = Pattern(r"^{place_who}?{place_of}?{place_is}?|{place_after}+$")
 
