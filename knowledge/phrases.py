@@ -31,6 +31,7 @@ class Phrase:
     fact: str  # a fact of knowledge/facts.yaml, or "program"
     value: str  # the entity's value ("true", "none", "dibao_individual")
     examples: tuple[str, ...]
+    suggests: bool = False  # a description, not the fact's name: confirmed before it counts ("腿有残疾")
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,12 @@ def _entry(raw: Any, section: str, i: int, parts: Mapping[str, str], flags: int)
     where = f"{section}[{i}]"
     key = "fact" if section == "phrases" else PROGRAM
     needed = {"pattern", "examples", key} | ({"value"} if key == "fact" else set())
-    if not isinstance(raw, Mapping) or set(raw) != needed:
-        raise ValueError(f"{where}: needs exactly {', '.join(sorted(needed))}")
+    optional = {"suggests"} if key == "fact" else set()
+    if not isinstance(raw, Mapping) or not needed <= set(raw) <= needed | optional:
+        raise ValueError(f"{where}: needs exactly {', '.join(sorted(needed))}"
+                         + (f" (and may say {', '.join(sorted(optional))})" if optional else ""))
+    if not isinstance(raw.get("suggests", False), bool):
+        raise ValueError(f"{where}: suggests is true or false")
     examples = raw["examples"]
     if not isinstance(examples, list) or not examples or not all(isinstance(e, str) and e.strip() for e in examples):
         raise ValueError(f"{where}: examples: a list of the messages in which it must be read")
@@ -85,7 +90,7 @@ def _entry(raw: Any, section: str, i: int, parts: Mapping[str, str], flags: int)
         fact, value = PROGRAM, str(raw[PROGRAM])
         if not _IDENT.match(value):
             raise ValueError(f"{where}: a programme id is a lower-case identifier")
-    return Phrase(pattern, fact, value, tuple(examples))
+    return Phrase(pattern, fact, value, tuple(examples), bool(raw.get("suggests", False)))
 
 
 def load(path: str | Path = PHRASES_FILE) -> Phrases:

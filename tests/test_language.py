@@ -57,7 +57,7 @@ def test_every_phrase_is_read_in_its_examples(section, i, phrase):
 
 def test_the_tables_keep_their_size_and_order():
     p = phrases()
-    assert (len(p.facts), len(p.programs), len(p.english)) == (54, 15, 3)
+    assert (len(p.facts), len(p.programs), len(p.english)) == (55, 15, 3)
     assert (p.facts[0].fact, p.facts[0].value) == ("has_certificate", "false")  # 没证 before 证…有 (order matters)
     assert p.facts[-1].pattern.pattern == "(?P<t>长照|需长照)"
 
@@ -221,3 +221,12 @@ def test_an_everyday_spelling_is_read_as_the_word(text, fact, value):
     reading = understand(text)
     said = {**reading.confirm, **reading.facts}
     assert said.get(fact) == value, (text, said)
+
+
+def test_a_phrase_that_suggests_is_confirmed_not_taken():
+    suggesting = [p for p in phrases().facts if p.suggests]
+    assert suggesting
+    for p in suggesting:
+        for example in p.examples:
+            r = understand(example)
+            assert p.fact not in r.facts and r.confirm.get(p.fact) is not None, example

@@ -473,7 +473,7 @@ def _phrases(text: str) -> list[_Ent]:
                     continue
                 if _NOT_IS.search(before):
                     value = _TRUE  # "不是没有证": two negations
-            out.append(_Ent(entity, s, e, value, "phrase"))
+            out.append(_Ent(entity, s, e, value, "phrase", unsure=phrase.suggests))
     return out
 
 

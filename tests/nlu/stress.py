@@ -56,11 +56,12 @@ MAX_MISSED_SHARE = 0.10
 # then asked, not settled: one value more missed).
 # Then 8 and 12.9% (a person named after a word of another time is said of now; ages by a decade's name).
 # Then 8 and 12.7% (stress_round3 worked on: shorthand with 残, corrected numbers, JioNLP short names…).
-BLIND_RECORDED = (8, 0.127)  # values read wrongly, share of stated values missed
+# Then 8 and 12.2% (a body part said to be disabled suggests 肢体, to confirm).
+BLIND_RECORDED = (8, 0.123)  # values read wrongly, share of stated values missed
 # The first blind set, read blind for the last time on 2026-12-07 (12 wrong, 15.9% missed; 14, 19% on
 # 2026-11-27), then worked on: held to what it reads now until it meets the development floors.
 # The second blind set, first read on 2026-12-07: 5 wrong, 9.1% of 385 values missed (held to it; never tuned to).
-BLIND2_RECORDED = (5, 0.091)
+BLIND2_RECORDED = (5, 0.089)  # then 8.8% (the same change)
 ROUND2_RECORDED = (1, 0.08)  # 2 wrong, 12.6% missed before the third session of 2026-12-07
 # Real messages residents sent to their governments: long letters, traditional characters, formal words.
 # Recorded on 2026-12-07 and held so that they cannot get worse unnoticed; the unseen part is never tuned to.
