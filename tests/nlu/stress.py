@@ -61,7 +61,7 @@ BLIND_RECORDED = (8, 0.123)  # values read wrongly, share of stated values misse
 # The first blind set, read blind for the last time on 2026-12-07 (12 wrong, 15.9% missed; 14, 19% on
 # 2026-11-27), then worked on: held to what it reads now until it meets the development floors.
 # The second blind set, first read on 2026-12-07: 5 wrong, 9.1% of 385 values missed (held to it; never tuned to).
-BLIND2_RECORDED = (5, 0.089)  # then 8.8% (the same change)
+BLIND2_RECORDED = (5, 0.084)  # then 8.8% (the same change), 8.3% (care words, 没上过班, 当护工…)
 ROUND2_RECORDED = (1, 0.08)  # 2 wrong, 12.6% missed before the third session of 2026-12-07
 # Real messages residents sent to their governments: long letters, traditional characters, formal words.
 # Recorded on 2026-12-07 and held so that they cannot get worse unnoticed; the unseen part is never tuned to.
