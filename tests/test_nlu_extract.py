@@ -328,3 +328,9 @@ def test_shorthand_with_its_certificate_word():
 def test_care_given_to_someone_named_is_theirs():
     r = understand("我今年五十五，伺候我那脑瘫儿子快三十年了，江苏睢宁的")
     assert "age" not in r.facts  # the mother's age, not the son's
+
+
+def test_a_job_said_far_from_its_person_when_others_are_named_is_confirmed():
+    r = understand("我儿子智力二级有证，孩子他爸常年在外，儿子今年二十了，平时在家帮着干点杂事，有时候去镇上的厂里上班")
+    assert "employed" not in r.facts and r.confirm.get("employed") is True
+    assert understand("我儿子智力二级有证，在镇上的厂里上班").facts.get("employed") is True

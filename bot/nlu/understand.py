@@ -383,6 +383,18 @@ def _owner_of(text: str, people: list[tuple[int, int, str]], e: dict, within: in
     return _owner(people, e["start"], within=within)
 
 
+# A person's own fact said far from where they are named, in a message that names someone else too, may
+# be the other's: confirmed, not taken
+_FAR_PERSONAL = ("age", "employed", "months_employed")
+_FAR_FROM_OWNER = 20  # characters
+
+
+def _far_from_owner(people: list[tuple[int, int, str]], e: dict, main: str | None) -> bool:
+    named = [(start, end) for start, end, who in people if who == (main or "self") and end <= e["start"]]
+    others = {who for _, _, who in people if who != (main or "self")}
+    return bool(others) and (not named or e["start"] - named[-1][1] > _FAR_FROM_OWNER)
+
+
 def _owner(people: list[tuple[int, int, str]], position: int, within: int | None = None) -> str | None:
     """The person named last before `position` (within `within` characters of it, if given)."""
     before = [who for start, end, who in people if end <= position and (within is None or position - end <= within)]
@@ -445,6 +457,8 @@ def _read_entities(reading: Reading, text: str, entities: list[dict]) -> None:
             owner = _owner_of(text, people, e, within=within)
             if owner is not None and owner != (main or "self"):
                 continue  # said of someone else in the story
+            if e["entity"] in _FAR_PERSONAL and not reading.asking and _far_from_owner(people, e, main):
+                e = {**e, "unsure": True}  # "…我在外面上班顾不上…": whose job, far from its person, is a guess
         if e["entity"] == "household" and family:
             owner = _owner(family, e["start"])
             if owner is not None and owner != (main or "self") and owner != "family":

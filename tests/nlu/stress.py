@@ -57,7 +57,8 @@ MAX_MISSED_SHARE = 0.10
 # Then 8 and 12.9% (a person named after a word of another time is said of now; ages by a decade's name).
 # Then 8 and 12.7% (stress_round3 worked on: shorthand with 残, corrected numbers, JioNLP short names…).
 # Then 8 and 12.2% (a body part said to be disabled suggests 肢体, to confirm).
-BLIND_RECORDED = (8, 0.123)  # values read wrongly, share of stated values missed
+# Then 7 and 12.2% (a job or an age far from its person, with others named, is confirmed).
+BLIND_RECORDED = (7, 0.123)  # values read wrongly, share of stated values missed
 # The first blind set, read blind for the last time on 2026-12-07 (12 wrong, 15.9% missed; 14, 19% on
 # 2026-11-27), then worked on: held to what it reads now until it meets the development floors.
 # The second blind set, first read on 2026-12-07: 5 wrong, 9.1% of 385 values missed (held to it; never tuned to).
