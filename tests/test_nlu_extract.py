@@ -334,3 +334,9 @@ def test_a_job_said_far_from_its_person_when_others_are_named_is_confirmed():
     r = understand("我儿子智力二级有证，孩子他爸常年在外，儿子今年二十了，平时在家帮着干点杂事，有时候去镇上的厂里上班")
     assert "employed" not in r.facts and r.confirm.get("employed") is True
     assert understand("我儿子智力二级有证，在镇上的厂里上班").facts.get("employed") is True
+
+
+def test_dibao_that_a_story_later_says_was_taken_away_is_confirmed():
+    r = understand("我自幼肢体残疾，2022年才给我办理了低保，今年又被取消了，也没人通知我")
+    assert "household" not in r.facts and r.confirm.get("household") == "dibao"
+    assert understand("我家是低保户，孩子智力二级").facts.get("household") == "dibao"

@@ -130,6 +130,7 @@ def understand(text: str, asking: str | None = None, profile: dict | None = None
         reading.inexact.pop("months_employed", None)
     _settle_ranges(reading, {**(profile or {}), **reading.facts}, as_of)
     _care_too_short(reading, norm)
+    _dibao_stopped_later(reading, norm)
     for fact in list(reading.confirm):
         if fact in reading.facts:  # said plainly elsewhere in the message
             del reading.confirm[fact]
@@ -161,6 +162,20 @@ def _care_too_short(reading: Reading, text: str) -> None:
     if short or _DAYS_OR_WEEKS.search(clause):
         reading.confirm["needs_long_term_care"] = reading.facts.pop("needs_long_term_care")
         reading.spans.pop("needs_long_term_care", None)
+
+
+# Later in a story, 低保 taken away ("才给我办理了低保补助…今年就被取消了"): whether the family has it now is asked
+_STOPPED_LATER = Pattern("{stopped}")
+
+
+def _dibao_stopped_later(reading: Reading, text: str) -> None:
+    """A 低保 household read from a story that later says something was stopped or taken away is
+    confirmed, never taken: the 低保 may be what stopped."""
+    if reading.asking or reading.facts.get("household") != "dibao" or "household" not in reading.spans:
+        return
+    if _STOPPED_LATER.search(text, reading.spans["household"][1]):
+        reading.confirm["household"] = reading.facts.pop("household")
+        reading.spans.pop("household", None)
 
 
 def _check_story(reading: Reading, text: str) -> None:
