@@ -340,3 +340,8 @@ def test_dibao_that_a_story_later_says_was_taken_away_is_confirmed():
     r = understand("我自幼肢体残疾，2022年才给我办理了低保，今年又被取消了，也没人通知我")
     assert "household" not in r.facts and r.confirm.get("household") == "dibao"
     assert understand("我家是低保户，孩子智力二级").facts.get("household") == "dibao"
+
+
+def test_what_an_office_told_the_writer_is_confirmed():
+    r = understand("过了几天政府给我打电话说我个人人均年收入超标了，我就纳闷这是谁的收入")
+    assert "income_above_line" not in r.facts and r.confirm.get("income_above_line") is True

@@ -131,6 +131,7 @@ def understand(text: str, asking: str | None = None, profile: dict | None = None
     _settle_ranges(reading, {**(profile or {}), **reading.facts}, as_of)
     _care_too_short(reading, norm)
     _dibao_stopped_later(reading, norm)
+    _claimed_by_others(reading, norm)
     for fact in list(reading.confirm):
         if fact in reading.facts:  # said plainly elsewhere in the message
             del reading.confirm[fact]
@@ -176,6 +177,21 @@ def _dibao_stopped_later(reading: Reading, text: str) -> None:
     if _STOPPED_LATER.search(text, reading.spans["household"][1]):
         reading.confirm["household"] = reading.facts.pop("household")
         reading.spans.pop("household", None)
+
+
+_CLAIMED = Pattern(r"{claimants}[^。！？!?]{0,12}?{claim_verbs}[^。！？!?]*$")
+
+
+def _claimed_by_others(reading: Reading, text: str) -> None:
+    """What an office or someone else told the writer ("政府打电话说我收入超标了") is their word, not the
+    writer's: confirmed, never taken."""
+    if reading.asking:
+        return
+    for fact, (start, _) in list(reading.spans.items()):
+        sentence = text[max((m.end() for m in re.finditer(r"[。！？!?]", text[:start])), default=0):start]
+        if fact in reading.facts and _CLAIMED.search(sentence):
+            reading.confirm[fact] = reading.facts.pop(fact)
+            reading.spans.pop(fact, None)
 
 
 def _check_story(reading: Reading, text: str) -> None:
