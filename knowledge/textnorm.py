@@ -133,6 +133,8 @@ _QUANTITY = re.compile(
     # 半年, 大半年, 小半年, 半年多, 快半年, 不到半年; 一年半
     r"|(?P<half>大半年|小半年|半年多|快半年|不到半年|还不到半年|半年)"
     r"|(?P<yhalf>" + _NUM + r")年半"
+    # 六十有二: tens, 有, units (a written way of saying 62)
+    r"|(?P<ytens>[二三四五六七八九]?十)有(?P<yunits>[一二三四五六七八九])(?![十百千])"
     # 年过七旬, 刚过花甲, 年近古稀, 七旬老人: an age said by its decade's name
     r"|(?P<epre>年过|年逾|已过|早过|刚过|年近|将近|快到|年届)?(?P<era>[四五六七八九]旬|花甲|古稀|耄耋|半百)"
 )
@@ -266,6 +268,9 @@ def _approximate(m: re.Match) -> Quantity | None:
         low, high = {"半年": (6, 6), "大半年": (7, 11), "小半年": (4, 5), "半年多": (7, 8), "快半年": (4, 5),
                      "不到半年": (0, 5), "还不到半年": (0, 5)}[half]
         return Quantity((start, end, low, high, "个月", half != "半年"))
+    if m.group("ytens"):
+        n = parse_number(m.group("ytens")) + _DIGIT_WORD[m.group("yunits")]
+        return Quantity((start, end, n, n, None, False))
     if m.group("era"):
         era = m.group("era")
         n = _ERA.get(era) or _DIGIT_WORD[era[0]] * 10

@@ -345,3 +345,26 @@ def test_dibao_that_a_story_later_says_was_taken_away_is_confirmed():
 def test_what_an_office_told_the_writer_is_confirmed():
     r = understand("过了几天政府给我打电话说我个人人均年收入超标了，我就纳闷这是谁的收入")
     assert "income_above_line" not in r.facts and r.confirm.get("income_above_line") is True
+
+
+def test_who_the_message_says_it_asks_about():
+    r = understand("我老公有残疾证，听力的。今天想问问我们家孩子，三岁半了还不太会说话")
+    assert "has_certificate" not in r.facts and "disability_category" not in r.facts
+    r = understand("我女儿二十九，外孙女三岁，残疾的是外孙女", asking="age")
+    assert r.facts.get("age") == 3
+
+
+def test_a_reply_about_them_beside_someone_elses():
+    assert understand("他没有，有证的是他哥", asking="has_certificate").facts == {"has_certificate": False}
+    assert "has_certificate" not in understand("残疾证？那个没有", asking="has_certificate").facts
+
+
+def test_ages_said_in_other_ways():
+    assert understand("实岁十二，虚岁十三", asking="age").facts == {"age": 12}
+    assert understand("我自个儿是二级视力残疾，今年六十有二").facts.get("age") == 62
+    assert "age" not in understand("我家孩子读大三了，学校说残疾学生有补助").facts
+
+
+def test_a_reply_that_begins_by_not_knowing_is_confirmed():
+    r = understand("说不好，他在外面打工好几年没回来了，现在干啥不知道", asking="employed")
+    assert "employed" not in r.facts

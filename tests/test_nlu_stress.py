@@ -1,5 +1,5 @@
 """The stress sets of issues 8 and 14 (tests/nlu/stress.yml, stress_traps.yml, stress_round2.yml,
-stress_round3.yml, stress_blind.yml, stress_blind2.yml) and their floors.
+stress_round3.yml, stress_round5.yml, stress_blind.yml, stress_blind2.yml) and their floors.
 
 Messages and replies written the way residents, families and caseworkers type, each with the facts it
 states, read by bot.nlu.understand (counting rules in tests/nlu/stress.py). Floors for the two
@@ -26,8 +26,9 @@ stress = sys.modules.setdefault(_spec.name, importlib.util.module_from_spec(_spe
 _spec.loader.exec_module(stress)
 
 MIN_ITEMS = {stress.STRESS.name: 400, stress.TRAPS.name: 300, stress.ROUND2.name: 150, stress.ROUND3.name: 160,
-             stress.BLIND.name: 150, stress.BLIND2.name: 140}
-SETS = [stress.STRESS, stress.TRAPS, stress.ROUND2, stress.ROUND3, stress.BLIND, stress.BLIND2]
+             stress.ROUND5.name: 140, stress.BLIND.name: 150, stress.BLIND2.name: 140}
+SETS = [stress.STRESS, stress.TRAPS, stress.ROUND2, stress.ROUND3, stress.ROUND5, stress.BLIND, stress.BLIND2]
+FOCUSED = {stress.ROUND5}  # written about a few facts only: not every question is answered in it
 # A third of the items answer a question just asked, and every question of CONTRACT section 1 is answered
 # in some item (a fact added later needs replies of its own before it is measured as a reply).
 MIN_REPLY_SHARE = 0.25
@@ -43,7 +44,7 @@ def test_set_is_valid(path):
     assert len(raw) >= MIN_ITEMS[path.name]
 
 
-@pytest.mark.parametrize("path", SETS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [p for p in SETS if p not in FOCUSED], ids=lambda p: p.name)
 def test_every_question_is_answered_in_peoples_words(path):
     items = stress.load(path)
     replies = [it for it in items if it.asked]

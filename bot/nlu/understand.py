@@ -140,6 +140,9 @@ def understand(text: str, asking: str | None = None, profile: dict | None = None
     elif reading.asking in reading.facts:
         _check_learned(reading, text)
     _check_story(reading, norm)
+    if reading.asking in reading.facts and _unsure_start().match(norm.strip()):
+        # "说不好，他在外面打工好几年没回来了，现在干啥不知道": what follows the doubt is confirmed
+        reading.confirm[reading.asking] = reading.facts.pop(reading.asking)
     return reading
 
 
@@ -390,6 +393,7 @@ _ABOUT = Pattern(r"{asks_for}(?P<who>[^，。,.;；!！?？\s]{1,6}?){ask_verbs}
 
 
 _FAMILY = Pattern("(?:{we}|{speaker}){family_of}|{family_alone}|{we}")
+_SELF_NAMED = Pattern("(?:{speaker})(?:自己|本人)?|本人|自己")
 
 
 def _people_of_families(text: str, people: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -446,6 +450,8 @@ def _main_person(text: str, people: list[tuple[int, int, str]], entities: list[d
         named = [who for a, b, who in people if a >= start and b <= end + 1]
         if named and not named[-1].startswith("other:"):
             return named[-1]
+        if _SELF_NAMED.fullmatch(m.group(group)):
+            return "self"  # "我哥有证，我没有，我是问我自己"
         # "帮邻居问的，她儿子十六岁…": asked for someone else, about whoever the facts are said of
     owners = [_owner_of(text, people, e) for e in sorted((e for e in entities if e["entity"] in _DISABILITY),
                                                           key=lambda e: e["start"])]
@@ -554,6 +560,11 @@ def _choose(text: str, found: list[dict]) -> dict | None:
     return _choose_one(text, found)
 
 
+def _within(value: str, span: str) -> bool:
+    low, _, high = span.partition("~")
+    return value.isdigit() and low.isdigit() and high.isdigit() and int(low) <= int(value) <= int(high)
+
+
 def _choose_one(text: str, found: list[dict]) -> dict | None:
     """One fact said more than once: the same value, or a correction ("不是低保，是低保边缘"): the last.
     Different values side by side ("一级还是二级"): neither."""
@@ -568,6 +579,10 @@ def _choose_one(text: str, found: list[dict]) -> dict | None:
     values = {e["value"] for e in found}
     if len(values) == 1:
         return found[-1]
+    exact = [e for e in found if "~" not in e["value"]]
+    if len({e["value"] for e in exact}) == 1 and all(
+            _within(exact[0]["value"], e["value"]) for e in found if "~" in e["value"]):
+        return exact[-1]  # "实岁十二，虚岁十三": the exact number the other's range holds
     between = text[found[0]["start"]:found[-1]["start"]]
     if _ALTERNATIVE.search(between) or not _CORRECTION.search(between):
         return None
@@ -649,7 +664,7 @@ def _read_reply(reading: Reading, text: str, fact: str, entities: list[dict], pr
     from knowledge.lexicon import lexicon
 
     spec = FACTS[fact]
-    clean = _clean(text)
+    clean = _ECHO.sub("", _clean(text))  # "残疾证？那个没有": the word asked back is not the answer
     bare = clean.rstrip(_particles())
     lex = lexicon()
     if fact not in reading.facts and fact not in reading.confirm:
@@ -701,6 +716,17 @@ def _read_reply(reading: Reading, text: str, fact: str, entities: list[dict], pr
 _THEM = Pattern("{them}")
 
 
+@lru_cache(maxsize=1)
+def _unsure_start() -> re.Pattern:
+    """A reply's first clause that says the person does not know or is not sure ("说不好，…")."""
+    from knowledge.lexicon import lexicon
+
+    said = sorted({*lexicon().replies("dont_know"), *lexicon().replies("unsure")}, key=len, reverse=True)
+    return re.compile("(?:" + "|".join(map(re.escape, said)) + r")[，,。 ]")
+# Words asked back at the start of a reply, before what it says: "啥证？残疾证？没有那玩意儿"
+_ECHO = re.compile(r"^(?:[^，,。.;；!！?？\s]{1,8}[?？]\s*)+(?=\S)")
+
+
 # someone other than the person asked about, named in a clause of the reply ("他哥", "我姐家", "邻居")
 _SOMEONE_ELSE = Pattern("{other_people}|{speaker}{kin}")
 
@@ -714,7 +740,8 @@ def _their_clause(text: str) -> tuple[int, int] | None:
         return None
     for i in range(len(clauses) - 1, -1, -1):
         if _THEM.match(clauses[i].group()):
-            if any(_SOMEONE_ELSE.search(c.group()) for c in clauses[:i]):
+            # someone else named before it, or after it ("他没有，有证的是他哥")
+            if any(_SOMEONE_ELSE.search(c.group()) for j, c in enumerate(clauses) if j != i):
                 return clauses[i].start(), clauses[i].end()
             return None
     return None

@@ -43,6 +43,7 @@ BLIND = HERE / "stress_blind.yml"
 BLIND2 = HERE / "stress_blind2.yml"  # a fourth author, every province, read blind since 2026-12-07
 ROUND2 = HERE / "stress_round2.yml"  # the first blind set, a development set since its figures were recorded
 ROUND3 = HERE / "stress_round3.yml"  # a third author, residents of every province: development set
+ROUND5 = HERE / "stress_round5.yml"  # a fifth author: certificate, age and work only (development set)
 PROGRAMS_DIR = ROOT / "rules" / "programs"
 
 MAX_WRONG = 0
@@ -59,11 +60,12 @@ MAX_MISSED_SHARE = 0.10
 # Then 8 and 12.2% (a body part said to be disabled suggests 肢体, to confirm).
 # Then 7 and 12.2% (a job or an age far from its person, with others named, is confirmed).
 # Then 6 (低保 that a story later says was taken away is confirmed).
-BLIND_RECORDED = (6, 0.123)  # values read wrongly, share of stated values missed
+# Then 5 (a reply that begins by not knowing is confirmed; the person the message says it asks about).
+BLIND_RECORDED = (5, 0.123)  # values read wrongly, share of stated values missed
 # The first blind set, read blind for the last time on 2026-12-07 (12 wrong, 15.9% missed; 14, 19% on
 # 2026-11-27), then worked on: held to what it reads now until it meets the development floors.
 # The second blind set, first read on 2026-12-07: 5 wrong, 9.1% of 385 values missed (held to it; never tuned to).
-BLIND2_RECORDED = (5, 0.084)  # then 8.8% (the same change), 8.3% (care words, 没上过班, 当护工…)
+BLIND2_RECORDED = (5, 0.081)  # then 8.8% (the same change), 8.3% (care words, 没上过班, 当护工…)
 ROUND2_RECORDED = (1, 0.08)  # 2 wrong, 12.6% missed before the third session of 2026-12-07
 # Real messages residents sent to their governments: long letters, traditional characters, formal words.
 # Recorded on 2026-12-07 and held so that they cannot get worse unnoticed; the unseen part is never tuned to.
