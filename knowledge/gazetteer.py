@@ -342,14 +342,6 @@ class Gazetteer:
             note = f"{old_name}已于{day[:4]}年调整，现为{place.full_name}（{new}）。"
             self._rename_notes[(old_name, new)] = note
             self._add(old_name, new, _OFFICIAL)
-        # JioNLP's own short names of county-level units where they are not the name cut short: the
-        # banners of Inner Mongolia ("科左后旗" for 科尔沁左翼后旗, "达茂旗"). One named by several units
-        # (高新区, 经开区) names none of them.
-        aliases = list(_read_aliases())
-        counts = Counter(alias for alias, _ in aliases)
-        for alias, code in aliases:
-            if counts[alias] == 1 and code in self._places and alias not in self._surface:
-                self._add(alias, code, _ALIAS)
         for alias, code in (extra.get("aliases") or {}).items():
             code = str(code)
             if code not in self._places:
@@ -541,6 +533,9 @@ class Gazetteer:
                 return found[0]
             if found:
                 raise AmbiguousPlace(shown, found)
+        if self._towns is None:  # not found among the names read so far: JioNLP's short names too
+            self._town_index()
+            return self.resolve(text)
         towns = self.towns(variants[-1])
         counties = list(dict.fromkeys(town.county for town in towns))
         if len(counties) == 1:
@@ -553,7 +548,10 @@ class Gazetteer:
     # towns and streets
 
     def _town_index(self) -> dict[str, list[Town]]:
+        """JioNLP's division tables, read the first time a sentence is searched or a name is not found:
+        the towns, and the short names it gives county-level units (below)."""
         if self._towns is None:
+            self._add_jionlp_short_names()
             full: dict[str, list[Town]] = {}
             for name, county in _read_towns():
                 code = county if county in self._places else self._renamed.get(county, (None,))[0]
@@ -566,6 +564,17 @@ class Gazetteer:
                     self._town_shorts.setdefault(short, []).append(town)
             self._towns = full
         return self._towns
+
+    def _add_jionlp_short_names(self) -> None:
+        """JioNLP's own short names of county-level units where they are not the name cut short: the
+        banners of Inner Mongolia ("科左后旗" for 科尔沁左翼后旗, "达茂旗"). One named by several units
+        (高新区, 经开区) names none of them."""
+        aliases = _read_aliases()
+        counts = Counter(alias for alias, _ in aliases)
+        for alias, code in aliases:
+            if counts[alias] == 1 and code in self._places and alias not in self._surface:
+                self._add(alias, code, _ALIAS)
+        self._maxlen = max(map(len, self._surface))
 
     def towns(self, text: str, short: bool = False) -> list[Town]:
         """The towns a text names: "溪口镇" (every county's), "奉化溪口镇" or "宁波市奉化区溪口镇" (the one
