@@ -368,3 +368,9 @@ def test_ages_said_in_other_ways():
 def test_a_reply_that_begins_by_not_knowing_is_confirmed():
     r = understand("说不好，他在外面打工好几年没回来了，现在干啥不知道", asking="employed")
     assert "employed" not in r.facts
+
+
+def test_a_household_that_left_dibao_is_not_a_dibao_household():
+    r = understand("我们家去年年底退了低保，结果我那份残疾人生活补贴也跟着停了")
+    assert "household" not in r.facts and r.confirm.get("household") != "dibao"
+    assert understand("不是，现在啥都不是了，去年退了低保", asking="household").facts == {"household": "none"}
