@@ -29,6 +29,9 @@ class Answer:
     ask: tuple[str, ...]
     say: str
     cites: tuple[tuple[str, str, str], ...]  # (doc, section, quote)
+    # the word a meaning question names: with any of `meaning` (啥意思, 有什么区别…) anywhere in the
+    # question, it asks this ("渐退期是个啥意思？是不是钱一个月比一个月少")
+    concept: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -44,21 +47,23 @@ class Asked:
 class Questions:
     steps: dict = field(default_factory=dict)  # topic -> words
     answers: dict = field(default_factory=dict)  # topic -> Answer
+    meaning: tuple[str, ...] = ()  # words that ask what something is or means
 
 
 @lru_cache(maxsize=1)
 def questions(path: Path = QUESTIONS_FILE) -> Questions:
     raw = load_text(path.read_text(encoding="utf-8"))
-    if set(raw) != {"steps", "answers"}:
-        raise ValueError(f"{path.name}: needs exactly 'steps' and 'answers'")
+    if set(raw) != {"steps", "meaning", "answers"}:
+        raise ValueError(f"{path.name}: needs exactly 'steps', 'meaning' and 'answers'")
     steps = {str(k): tuple(normalise(str(w)) for w in v) for k, v in raw["steps"].items()}
     answers = {}
     for topic, a in raw["answers"].items():
-        if set(a) != {"ask", "say", "cite"} or not a["cite"]:
-            raise ValueError(f"{path.name}: answer {topic} needs ask, say and cite (and nothing else)")
+        if not {"ask", "say", "cite"} <= set(a) <= {"ask", "say", "cite", "concept"} or not a["cite"]:
+            raise ValueError(f"{path.name}: answer {topic} needs ask, say and cite (and may have concept)")
         answers[str(topic)] = Answer(str(topic), tuple(normalise(str(w)) for w in a["ask"]), str(a["say"]).strip(),
-                                     tuple((str(c["doc"]), str(c["section"]), str(c["quote"])) for c in a["cite"]))
-    return Questions(steps, answers)
+                                     tuple((str(c["doc"]), str(c["section"]), str(c["quote"])) for c in a["cite"]),
+                                     tuple(normalise(str(w)) for w in a.get("concept") or ()))
+    return Questions(steps, answers, tuple(normalise(str(w)) for w in raw["meaning"]))
 
 
 # Words of emphasis inside a question that change nothing it asks
@@ -77,6 +82,11 @@ def about(text: str) -> Asked:
         for w in a.ask:
             if w in norm and len(w) > length:
                 best, length, word = topic, len(w), w
+    if best is None and any(m in norm for m in q.meaning):
+        # "渐退期是个啥意思", "边缘户跟低保有什么区别": the concept named (the longest, then the first said)
+        named = [(-len(w), norm.find(w), topic) for topic, a in q.answers.items() for w in a.concept if w in norm]
+        if named:
+            best = min(named)[2]
     found = {t: [m.span() for w in words for m in re.finditer(re.escape(w), norm)] for t, words in q.steps.items()}
     found = {t: spans for t, spans in found.items() if spans}
     if word:  # the answer's own words count as a topic's: "多长时间才算长期" is not 多长时间 (how_long)

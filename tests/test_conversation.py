@@ -714,3 +714,9 @@ def test_doubting_what_the_office_said_gets_the_reasons_and_their_words(bot):
     bot.answer("doubt", "崇明，我儿子26岁，智力三级，有证，能领护理补贴吗", {"needs_long_term_care": "不知道"})
     replies = bot.say("窗口讲只有一级二级才有护理补贴，三级没的，真的假的", "doubt")
     assert "三级智力、三级精神残疾人护理补贴标准" in replies.text and "沪民残福发〔2025〕5号" in replies.text
+
+
+def test_a_question_that_names_nothing_kept_is_not_about_privacy(bot):
+    bot.answer("not-privacy", "保定，我肢体二级，有证，低保户，40岁", {"needs_long_term_care": "不是"})
+    replies = bot.say("俺们保定这生活补贴一个月给多少钱？我看网上说上海四百多，俺们这也一样不", "not-privacy")
+    assert "删除我的信息" not in replies.text and "元" in replies.text

@@ -36,3 +36,11 @@ def test_search_combines_words_and_document_titles(db):
     hits = search("上海 护理补贴", db_path=db)
     assert hits and hits[0]["doc"] == "shanghai-2021-amounts"
     assert search("火星移民补贴", db_path=db) == []
+
+
+def test_a_meaning_question_names_its_concept_in_any_words():
+    from knowledge.questions import about
+
+    assert about("渐退期是个啥意思？是不是钱一个月比一个月少").answer == "term_gradual_exit"
+    assert about("我家算低保边缘户，那跟低保、特困有什么区别啊").answer == "term_low_income"
+    assert about("低保怎么申请").answer is None  # a how, not a what

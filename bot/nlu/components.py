@@ -48,7 +48,7 @@ from knowledge.questions import about  # a question's topic and 办事清单 lin
 
 from .extract import ENTITY_TYPES, EXTRA_TYPES, extract_doc
 from .normalise import CLIPPED_AT, MAX_CHARS, clip, normalise_text
-from .understand import ASKS_AMOUNT, ASKS_SUMMARY, CORRECTS, SUPPOSE
+from .understand import ASKS_AMOUNT, ASKS_SUMMARY, CORRECTS, PRIVACY_WORDS, SUPPOSE
 
 logger = logging.getLogger(__name__)
 
@@ -268,6 +268,7 @@ class IntentChecks(_Stateless, GraphComponent):
             facts_decide(message)
             suppositions(message)
             commands_whole(message)
+            privacy_named(message)
             questions_asked(message)
         return messages
 
@@ -358,6 +359,20 @@ def questions_asked(message: Message) -> None:
         _set_intent(message, "ask_info", intent.get("confidence", 0.0))
     elif intent.get("name") != "ask_amount" and ASKS_AMOUNT.search(message.get(TEXT) or ""):
         _set_intent(message, "ask_amount", intent.get("confidence", 0.0))  # "一级的给多钱": how much
+
+
+def privacy_named(message: Message) -> None:
+    """A question about what is kept names it ("你们会保存我的信息吗"); without such a word the classifier's
+    next guess is taken ("生活补贴一个月给多少钱？我看网上说上海四百多" asks how much)."""
+    intent = message.get("intent") or {}
+    if intent.get("name") != PRIVACY or PRIVACY_WORDS.search(message.get(TEXT) or ""):
+        return
+    if ASKS_AMOUNT.search(message.get(TEXT) or ""):
+        _set_intent(message, "ask_amount", intent.get("confidence", 0.0))
+        return
+    ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") != PRIVACY]
+    _set_intent(message, ranking[0]["name"] if ranking else "nlu_fallback",
+                ranking[0].get("confidence", 0.0) if ranking else 0.0)
 
 
 def commands_whole(message: Message) -> None:

@@ -46,7 +46,7 @@ from .extract import MONTHS, NUMBER, extract
 from .normalise import clip, normalise_text
 
 __all__ = ["Reading", "understand", "option_number", "yes_or_no", "after_yes_or_no", "chosen_number", "supposed", "SUPPOSE", "CORRECTS",
-           "CHALLENGE"]
+           "CHALLENGE", "PRIVACY_WORDS"]
 
 # The words are knowledge/language.yaml's (`replies`, `people`, `places`; {name} is one of its lists or
 # patterns); here, where they stand in a reply. The everyday yes, no, don't-know and hedges are
@@ -62,6 +62,7 @@ SAYS_INSTEAD = Pattern("{instead}")  # "不是二级，是三级": a value said 
 ASKS_AMOUNT = Pattern("{asking_amount}")  # "一级的给多钱", "到底几钿": how much is paid
 ASKS_SUMMARY = Pattern("{asking_summary}")  # "给村书记发个简要": the answer in one message to pass on
 CHALLENGE = Pattern("{challenge}")  # "窗口讲三级没的，真的假的": doubting what was said
+PRIVACY_WORDS = Pattern("{privacy_words}")  # "你们会保存我的信息吗": what is kept, named
 # Where a place is the answer: the words around a name ("户口在奉化那边的").
 _PLACE_WORDS = Pattern(r"^{place_who}?{place_of}?{place_is}?|{place_after}+$")
 
