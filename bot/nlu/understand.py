@@ -18,7 +18,10 @@ caseworker's quick check and the stress measurement (tests/nlu/stress.py). It ne
   that says which is meant ("一级还是二级") give neither.
 - `confirm` holds what the words suggest but do not say: a description instead of a category's name
   ("手脚不利索", "看东西模糊"), an old place name ("奉化市"), a hedged answer ("好像不是"), "没有低保"
-  said unasked (not 低保, but maybe 低保边缘). The chat asks "您说的是…吗？" before it counts.
+  said unasked (not 低保, but maybe 低保边缘); and what may not be the person's now: what an office told
+  the writer ("政府说我收入超标了"), a 低保 the story later says was stopped, a job or age said far from
+  its person while others are named, a reply that begins by not knowing ("说不好，…"). The chat asks
+  "您说的是…吗？" before it counts.
 - an approximate number ("七十好几", "一年多") counts only where every value it could be gives the
   same answers (rules.engine.same_answers); elsewhere it is left for the question to ask exactly.
 - a reply is read first as an answer to the question just asked: the question's options and their
@@ -426,6 +429,8 @@ _FAR_FROM_OWNER = 20  # characters
 
 
 def _far_from_owner(people: list[tuple[int, int, str]], e: dict, main: str | None) -> bool:
+    """Whether the entity is said more than _FAR_FROM_OWNER characters after its person was last named
+    (or its person is never named before it), in a message that names someone else too."""
     named = [(start, end) for start, end, who in people if who == (main or "self") and end <= e["start"]]
     others = {who for _, _, who in people if who != (main or "self")}
     return bool(others) and (not named or e["start"] - named[-1][1] > _FAR_FROM_OWNER)
