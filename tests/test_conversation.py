@@ -720,3 +720,9 @@ def test_a_question_that_names_nothing_kept_is_not_about_privacy(bot):
     bot.answer("not-privacy", "保定，我肢体二级，有证，低保户，40岁", {"needs_long_term_care": "不是"})
     replies = bot.say("俺们保定这生活补贴一个月给多少钱？我看网上说上海四百多，俺们这也一样不", "not-privacy")
     assert "删除我的信息" not in replies.text and "元" in replies.text
+
+
+def test_a_summary_asked_in_other_words_is_the_summary(bot):
+    bot.answer("summary-words", CARE_TAIYUAN, {})
+    replies = bot.say("帮我写一段话发给村支书，就说我爸能申请护理补贴，让他帮着往上报，写短点", "summary-words")
+    assert "可以直接转发" in replies.text and "没有找到答案" not in replies.text

@@ -342,11 +342,13 @@ def questions_asked(message: Message) -> None:
     from knowledge.language import asks
 
     intent = message.get("intent") or {}
-    if intent.get("name") not in ASKING_KINDS + ("ask_info",):
-        return
     said = {e.get("entity") for e in message.get(ENTITIES, []) if e.get("entity") in _SAYS_SOMETHING}
-    if len(said) < STORY_FACTS and ASKS_SUMMARY.search(message.get(TEXT) or ""):
-        _set_intent(message, "ask_summary", intent.get("confidence", 0.0))  # "麻烦总结下，我发给我老公"
+    if intent.get("name") in ASKING_KINDS + AROUND_THE_VERDICT + ("what_if",) and len(said) < STORY_FACTS \
+            and ASKS_SUMMARY.search(message.get(TEXT) or ""):
+        # "麻烦总结下，我发给我老公", "帮我写一段话发给村支书…让他帮着往上报": whatever else it seems to ask
+        _set_intent(message, "ask_summary", intent.get("confidence", 0.0))
+        return
+    if intent.get("name") not in ASKING_KINDS + ("ask_info",):
         return
     if intent.get("name") == "ask_info":
         return
