@@ -551,9 +551,10 @@ class Gazetteer:
         """JioNLP's division tables, read the first time a sentence is searched or a name is not found:
         the towns, and the short names it gives county-level units (below)."""
         if self._towns is None:
-            self._add_jionlp_short_names()
+            tables = _location_text()  # read once, for both
+            self._add_jionlp_short_names(tables)
             full: dict[str, list[Town]] = {}
-            for name, county in _read_towns():
+            for name, county in _read_towns(tables):
                 code = county if county in self._places else self._renamed.get(county, (None,))[0]
                 if code is None:
                     continue
@@ -565,11 +566,11 @@ class Gazetteer:
             self._towns = full
         return self._towns
 
-    def _add_jionlp_short_names(self) -> None:
+    def _add_jionlp_short_names(self, tables: str) -> None:
         """JioNLP's own short names of county-level units where they are not the name cut short: the
         banners of Inner Mongolia ("科左后旗" for 科尔沁左翼后旗, "达茂旗"). One named by several units
         (高新区, 经开区) names none of them."""
-        aliases = _read_aliases()
+        aliases = _read_aliases(tables)
         counts = Counter(alias for alias, _ in aliases)
         for alias, code in aliases:
             if counts[alias] == 1 and code in self._places and alias not in self._surface:
@@ -810,11 +811,10 @@ def _read_changes() -> Iterator[tuple[str, str, str]]:
 _ALIAS_LINE = re.compile(r"^\t{1,2}[^\t\r\n]+\t(\d{6})\t([^\t\r\n]{3,})\r?$", re.MULTILINE)
 
 
-@lru_cache(maxsize=1)
-def _read_aliases() -> tuple[tuple[str, str], ...]:
+def _read_aliases(tables: str) -> list[tuple[str, str]]:
     """(short name, code) of the city- and county-level units in JioNLP's division tables (each such
     line: name, code, short name), where the short name has three characters or more."""
-    return tuple((m.group(2), m.group(1)) for m in _ALIAS_LINE.finditer(_location_text()))
+    return [(m.group(2), m.group(1)) for m in _ALIAS_LINE.finditer(tables)]
 
 
 def _location_text() -> str:
@@ -829,10 +829,10 @@ def _location_text() -> str:
         return z.read("china_location.txt").decode("utf-8")
 
 
-def _read_towns() -> Iterator[tuple[str, str]]:
+def _read_towns(tables: str) -> Iterator[tuple[str, str]]:
     """(town name, county code) from JioNLP's division tables: the lines under a county's line."""
     county = None
-    for line in _location_text().split("\n"):
+    for line in tables.split("\n"):
         depth = len(line) - len(line.lstrip("\t"))
         fields = line.strip().split("\t")
         if depth <= 2:
