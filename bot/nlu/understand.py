@@ -100,6 +100,11 @@ class Reading:
         return bool(a) and (a in self.facts or a in self.confirm or self.dont_know or self.unsure
                             or a in self.rejected or (a == "region" and bool(self.places)))
 
+    def doubt(self, fact: str) -> None:
+        """A value read for certain that may not be so: confirmed with the user before it counts."""
+        self.confirm[fact] = self.facts.pop(fact)
+        self.spans.pop(fact, None)
+
     @property
     def said_anything(self) -> bool:
         return bool(self.facts or self.confirm or self.programs or self.dont_know or self.unsure
@@ -146,7 +151,7 @@ def understand(text: str, asking: str | None = None, profile: dict | None = None
     _check_story(reading, norm)
     if reading.asking in reading.facts and _unsure_start().match(norm.strip()):
         # "说不好，他在外面打工好几年没回来了，现在干啥不知道": what follows the doubt is confirmed
-        reading.confirm[reading.asking] = reading.facts.pop(reading.asking)
+        reading.doubt(reading.asking)
     return reading
 
 
@@ -168,8 +173,7 @@ def _care_too_short(reading: Reading, text: str) -> None:
     clause = text[lo:hi]
     short = any(q.unit == "个月" and q.high < _LONG_TERM_MONTHS for q in find_quantities(clause))
     if short or _DAYS_OR_WEEKS.search(clause):
-        reading.confirm["needs_long_term_care"] = reading.facts.pop("needs_long_term_care")
-        reading.spans.pop("needs_long_term_care", None)
+        reading.doubt("needs_long_term_care")
 
 
 # Later in a story, 低保 taken away ("才给我办理了低保补助…今年就被取消了"): whether the family has it now is asked
@@ -182,8 +186,7 @@ def _dibao_stopped_later(reading: Reading, text: str) -> None:
     if reading.asking or reading.facts.get("household") != "dibao" or "household" not in reading.spans:
         return
     if _STOPPED_LATER.search(text, reading.spans["household"][1]):
-        reading.confirm["household"] = reading.facts.pop("household")
-        reading.spans.pop("household", None)
+        reading.doubt("household")
 
 
 _CLAIMED = Pattern(r"{claimants}[^。！？!?]{0,12}?{claim_verbs}[^。！？!?]*$")
@@ -197,8 +200,7 @@ def _claimed_by_others(reading: Reading, text: str) -> None:
     for fact, (start, _) in list(reading.spans.items()):
         sentence = text[max((m.end() for m in re.finditer(r"[。！？!?]", text[:start])), default=0):start]
         if fact in reading.facts and _CLAIMED.search(sentence):
-            reading.confirm[fact] = reading.facts.pop(fact)
-            reading.spans.pop(fact, None)
+            reading.doubt(fact)
 
 
 def _check_story(reading: Reading, text: str) -> None:
@@ -209,8 +211,7 @@ def _check_story(reading: Reading, text: str) -> None:
     for fact in [f for f in reading.facts if f != reading.asking and f in closed_facts() and f in reading.spans]:
         value = reading.facts[fact]
         if probability_of(_around(text, reading.spans[fact]), fact, value) < DISAGREE_BELOW:
-            del reading.facts[fact]
-            reading.confirm[fact] = value
+            reading.doubt(fact)
 
 
 # Below this probability for the value the rules read, the learned reader disagrees with them.
@@ -546,8 +547,7 @@ def _read_entities(reading: Reading, text: str, entities: list[dict]) -> None:
     if not people and "dibao_gradual_exit" in reading.programs and "employed" in reading.facts:
         # "家里残疾人找到工作了，低保是不是马上就停": with no one named, work said beside a question about
         # what then becomes of 低保 may be the case asked about: confirmed
-        reading.confirm["employed"] = reading.facts.pop("employed")
-        reading.spans.pop("employed", None)
+        reading.doubt("employed")
     if len(by_age) == 1 and "age" not in reading.facts and "age" not in reading.confirm:
         value = by_age[0]["value"]
         if value.isdigit() and 1 <= int(value) <= 120:
