@@ -99,8 +99,7 @@ _NOT_SAID = Pattern(r"{not_said}[^，。,.;；\s]{0,8}$")
 # "只有低保户才能领", "跟孤儿差不多"). A few words may stand between the word before and the term.
 _UNSTATED_BEFORE = Pattern(r"{unstated_before}[^，。,.;；!！?？\s]{0,8}$|{unstated_right_before}$")
 _NOW = Pattern("{now}")
-_UNSTATED_WORD = Pattern("^{unstated_before}")
-_UNSTATED_ANYWHERE = Pattern("{unstated_before}")
+_UNSTATED_WORD = Pattern("{unstated_before}")  # matched at a reach's start, or searched for in a clause
 _UNSTATED_AFTER = Pattern("^{unstated_after}")
 _ASKS_HOW_WHERE = Pattern("{asks_how_where}")
 _LAPSED = Pattern("{lapsed}")  # later in the clause: "办了又过期了"
@@ -650,7 +649,7 @@ def _context_months(text: str, start: int, end: int) -> tuple[str, bool]:
     if best is None:
         return MONTHS, False
     (rank, measures, at) = best
-    past = _UNSTATED_ANYWHERE.search(before)
+    past = _UNSTATED_WORD.search(before)
     if measures == "months_employed" and past and not _NOW.search(before[past.start():]):
         return MONTHS, False  # "以前在深圳电子厂干了十年": how long a job of another time lasted
     # after the count, with someone named in between, the work may be theirs ("快五年了，我在杭州上班")
