@@ -348,9 +348,7 @@ def questions_asked(message: Message) -> None:
         # "麻烦总结下，我发给我老公", "帮我写一段话发给村支书…让他帮着往上报": whatever else it seems to ask
         _set_intent(message, "ask_summary", intent.get("confidence", 0.0))
         return
-    if intent.get("name") not in ASKING_KINDS + ("ask_info",):
-        return
-    if intent.get("name") == "ask_info":
+    if intent.get("name") not in ASKING_KINDS:
         return
     asked = about(message.get(TEXT) or "")
     if asked.answer:  # what a word means: a count ("住院才两个月") does not make the question a story
