@@ -94,7 +94,7 @@ class ActionGiveVerdicts(Action):
                   domain: DomainDict) -> List[EventType]:
         from bot.conversation.render import render_answer, said_back, summary
 
-        from .questions import answer_parts, pending_question  # (it imports this module)
+        from .questions import _text, answer_parts, pending_question  # (it imports this module)
 
         profile, events = checked_profile(tracker, dispatcher)
         named = scope(tracker)
@@ -115,7 +115,7 @@ class ActionGiveVerdicts(Action):
                 for part in answer_parts(tracker, asked[0], asked[1]):
                     say(dispatcher, part)
                 say(dispatcher, SAME_VERDICTS)
-            elif CHALLENGE.search(_latest_text(tracker)):  # "窗口讲三级没的，真的假的": why, with the sources
+            elif CHALLENGE.search(_text(tracker)):  # "窗口讲三级没的，真的假的": why, with the sources
                 explain(dispatcher, [r for r in results if r["program"] in named] if named else results)
                 say(dispatcher, SAME_VERDICTS)
             else:
@@ -154,11 +154,6 @@ def explain(dispatcher: CollectingDispatcher, results: list[dict]) -> None:
         say(dispatcher, "\n".join([headline(result), *result.get("reasons", [])]))
         if result.get("sources"):
             say(dispatcher, "\n".join(source_line(s) for s in result["sources"]))
-
-
-def _latest_text(tracker: Tracker) -> str:
-    return (tracker.latest_message or {}).get("text") or ""
-
 
 
 class ActionExplain(Action):
