@@ -193,12 +193,12 @@ def _meaning_asked(tracker: Tracker) -> str | None:
     from bot.conversation.render import topic_answer
     from knowledge.questions import about, questions
 
+    from .questions import _text
+
     events = list(tracker.events)
     last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=None)
-    if last_user is None or any(e.get("event") == "bot" for e in events[last_user + 1:]):
-        return None
-    text = events[last_user].get("text") or ""
-    if not text or text.startswith("/"):
+    text = _text(tracker)
+    if last_user is None or not text or any(e.get("event") == "bot" for e in events[last_user + 1:]):
         return None
     asked = about(text)
     if not asked.answer or asked.steps:
