@@ -374,3 +374,8 @@ def test_a_household_that_left_dibao_is_not_a_dibao_household():
     r = understand("我们家去年年底退了低保，结果我那份残疾人生活补贴也跟着停了")
     assert "household" not in r.facts and r.confirm.get("household") != "dibao"
     assert understand("不是，现在啥都不是了，去年退了低保", asking="household").facts == {"household": "none"}
+
+
+def test_he_is_never_the_speaker_and_someone_together():
+    r = understand("俺家老头子前年中风了，一直躺炕上，肢体二级，家里就俺俩，没吃低保，他今年七十一了，能领点啥")
+    assert r.facts.get("age") == 71

@@ -384,7 +384,8 @@ def _people(text: str, entities: list[dict]) -> list[tuple[int, int, str]]:
         if any(a <= m.start() < b for a, b, _ in out):
             continue
         unlike = _FEMALE if m.group() == "他" else _MALE
-        earlier = [p for p in out if p[1] <= m.start() and p[2] != "self" and not unlike.search(text[p[0]:p[1]])]
+        earlier = [p for p in out if p[1] <= m.start() and p[2] != "self" and not unlike.search(text[p[0]:p[1]])
+                   and text[p[0]:p[1]] not in words("pairs_with_speaker")]  # "家里就俺俩…他今年七十一"
         # with no one named before, 他/她 is the person the conversation is about
         out.append((m.start(), m.end(), earlier[-1][2] if earlier else "third"))
         out.sort()
