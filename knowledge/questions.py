@@ -43,9 +43,25 @@ class Asked:
         return bool(self.answer or self.steps)
 
 
+# How close the words of a `near` cue must be: from the start of the first to the end of the last, in
+# characters of one clause (a question is short; "材料…够不够" and "交给谁" sit within a few words)
+NEAR = 12
+# what ends a clause: words on two sides of it are not said together
+_CLAUSE_END = re.compile(r"[，,。.！!？?；;\s]")
+
+
+@dataclass(frozen=True)
+class Step:
+    """The words that ask for one line of the 办事清单: whole `words`, or one word of each group of a
+    `near` cue said close together (a thing and a question word: 材料…够不够, 得拿些啥; an act and a
+    place: 交给谁, 往乡里跑)."""
+    words: tuple[str, ...] = ()
+    near: tuple[tuple[tuple[str, ...], ...], ...] = ()
+
+
 @dataclass(frozen=True)
 class Questions:
-    steps: dict = field(default_factory=dict)  # topic -> words
+    steps: dict = field(default_factory=dict)  # topic -> Step
     answers: dict = field(default_factory=dict)  # topic -> Answer
     meaning: tuple[str, ...] = ()  # words that ask what something is or means
 
@@ -55,7 +71,7 @@ def questions(path: Path = QUESTIONS_FILE) -> Questions:
     raw = load_text(path.read_text(encoding="utf-8"))
     if set(raw) != {"steps", "meaning", "answers"}:
         raise ValueError(f"{path.name}: needs exactly 'steps', 'meaning' and 'answers'")
-    steps = {str(k): tuple(normalise(str(w)) for w in v) for k, v in raw["steps"].items()}
+    steps = {str(k): _step(path, str(k), v) for k, v in raw["steps"].items()}
     answers = {}
     for topic, a in raw["answers"].items():
         if not {"ask", "say", "cite"} <= set(a) <= {"ask", "say", "cite", "concept"} or not a["cite"]:
@@ -64,6 +80,47 @@ def questions(path: Path = QUESTIONS_FILE) -> Questions:
                                      tuple((str(c["doc"]), str(c["section"]), str(c["quote"])) for c in a["cite"]),
                                      tuple(normalise(str(w)) for w in a.get("concept") or ()))
     return Questions(steps, answers, tuple(normalise(str(w)) for w in raw["meaning"]))
+
+
+def _step(path: Path, topic: str, raw) -> Step:
+    """A step's words: a list of words, or {words: [...], near: [[[group], [group]...], ...]}."""
+    if isinstance(raw, list):
+        raw = {"words": raw}
+    if not isinstance(raw, dict) or not set(raw) <= {"words", "near"}:
+        raise ValueError(f"{path.name}: step {topic} is a list of words or {{words, near}}")
+    near = []
+    for cue in raw.get("near") or ():
+        if not isinstance(cue, list) or len(cue) < 2 or not all(isinstance(g, list) and g for g in cue):
+            raise ValueError(f"{path.name}: step {topic}: each near cue is two or more lists of words")
+        near.append(tuple(tuple(normalise(str(w)) for w in g) for g in cue))
+    return Step(tuple(normalise(str(w)) for w in raw.get("words") or ()), tuple(near))
+
+
+def _near_spans(norm: str, cue: tuple[tuple[str, ...], ...]) -> list[tuple[int, int]]:
+    """Where one word of every group of `cue` is said within NEAR characters of one clause, in any order."""
+    spans = []
+    for clause in _clauses(norm):
+        start, text = clause
+        found = [[(m.start(), m.end()) for w in group for m in re.finditer(re.escape(w), text)] for group in cue]
+        if not all(found):
+            continue
+        for a, b in found[0]:  # anchored on each word of the first group: the closest of each other group
+            lo, hi = a, b
+            for others in found[1:]:
+                s, e = min(others, key=lambda o: max(o[1], hi) - min(o[0], lo))
+                lo, hi = min(lo, s), max(hi, e)
+            if hi - lo <= NEAR:
+                spans.append((start + lo, start + hi))
+    return spans
+
+
+def _clauses(norm: str) -> list[tuple[int, str]]:
+    out, start = [], 0
+    for m in _CLAUSE_END.finditer(norm):
+        out.append((start, norm[start:m.start()]))
+        start = m.end()
+    out.append((start, norm[start:]))
+    return [c for c in out if c[1]]
 
 
 # Words of emphasis inside a question that change nothing it asks
@@ -87,7 +144,8 @@ def about(text: str) -> Asked:
         named = [(-len(w), norm.find(w), topic) for topic, a in q.answers.items() for w in a.concept if w in norm]
         if named:
             best = min(named)[2]
-    found = {t: [m.span() for w in words for m in re.finditer(re.escape(w), norm)] for t, words in q.steps.items()}
+    found = {t: [m.span() for w in step.words for m in re.finditer(re.escape(w), norm)]
+             + [span for cue in step.near for span in _near_spans(norm, cue)] for t, step in q.steps.items()}
     found = {t: spans for t, spans in found.items() if spans}
     if word:  # the answer's own words count as a topic's: "多长时间才算长期" is not 多长时间 (how_long)
         found[None] = [m.span() for m in re.finditer(re.escape(word), norm)]
