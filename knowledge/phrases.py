@@ -32,6 +32,7 @@ class Phrase:
     value: str  # the entity's value ("true", "none", "dibao_individual")
     examples: tuple[str, ...]
     suggests: bool = False  # a description, not the fact's name: confirmed before it counts ("腿有残疾")
+    any_time: bool = False  # evidence when it was so before too ("原来每月都有残疾人生活补贴": a certificate)
 
 
 @dataclass(frozen=True)
@@ -71,12 +72,13 @@ def _entry(raw: Any, section: str, i: int, parts: Mapping[str, str], flags: int)
     where = f"{section}[{i}]"
     key = "fact" if section == "phrases" else PROGRAM
     needed = {"pattern", "examples", key} | ({"value"} if key == "fact" else set())
-    optional = {"suggests"} if key == "fact" else set()
+    optional = {"suggests", "any_time"} if key == "fact" else set()
     if not isinstance(raw, Mapping) or not needed <= set(raw) <= needed | optional:
         raise ValueError(f"{where}: needs exactly {', '.join(sorted(needed))}"
                          + (f" (and may say {', '.join(sorted(optional))})" if optional else ""))
-    if not isinstance(raw.get("suggests", False), bool):
-        raise ValueError(f"{where}: suggests is true or false")
+    for flag in ("suggests", "any_time"):
+        if not isinstance(raw.get(flag, False), bool):
+            raise ValueError(f"{where}: {flag} is true or false")
     examples = raw["examples"]
     if not isinstance(examples, list) or not examples or not all(isinstance(e, str) and e.strip() for e in examples):
         raise ValueError(f"{where}: examples: a list of the messages in which it must be read")
@@ -90,7 +92,8 @@ def _entry(raw: Any, section: str, i: int, parts: Mapping[str, str], flags: int)
         fact, value = PROGRAM, str(raw[PROGRAM])
         if not _IDENT.match(value):
             raise ValueError(f"{where}: a programme id is a lower-case identifier")
-    return Phrase(pattern, fact, value, tuple(examples), bool(raw.get("suggests", False)))
+    return Phrase(pattern, fact, value, tuple(examples), bool(raw.get("suggests", False)),
+                  bool(raw.get("any_time", False)))
 
 
 def load(path: str | Path = PHRASES_FILE) -> Phrases:

@@ -379,3 +379,20 @@ def test_a_household_that_left_dibao_is_not_a_dibao_household():
 def test_he_is_never_the_speaker_and_someone_together():
     r = understand("俺家老头子前年中风了，一直躺炕上，肢体二级，家里就俺俩，没吃低保，他今年七十一了，能领点啥")
     assert r.facts.get("age") == 71
+
+
+def test_an_age_that_describes_the_person_after_it_is_theirs():
+    """"80多岁的老头": the age of the old man named right after it, not of the writer named before."""
+    r = understand("我叫李秀兰，今年63岁，我自幼肢体残疾。让80多岁的老头去镇上找民政")
+    assert r.facts.get("age") == 63
+    r = understand("俺娘七十了，家里还有个五十多岁的傻儿子，智力二级")
+    assert r.facts.get("age") in range(51, 60) or r.inexact.get("age") == (51, 59)
+
+
+def test_a_disability_subsidy_once_received_suggests_a_certificate():
+    """Paid to certificate holders: a subsidy received, now or before, suggests one, to be confirmed."""
+    r = understand("以前政府每月给100元的贫困残疾补助，为什么后面就给取消了")
+    assert r.confirm.get("has_certificate") is True and "has_certificate" not in r.facts
+    for text in ("以前没领过残疾补贴", "如果领了护理补贴还能领低保吗", "我爸能领护理补贴吗"):
+        r = understand(text)
+        assert "has_certificate" not in r.facts and "has_certificate" not in r.confirm, text

@@ -463,7 +463,7 @@ def _phrases(text: str) -> list[_Ent]:
             if _asked(text, m.start()):
                 out.append(_Ent(entity, s, e, "", "asked"))  # settles nothing, but hides the term
                 continue
-            if value == _TRUE and polarity(text, s, e) is not True:
+            if value == _TRUE and polarity(text, s, e) is not True and not (phrase.any_time and _only_past(text, s, e)):
                 continue  # a question or a negation around a positive phrase
             if value == _FALSE:
                 before = _clause(text, m.start(), m.end())[0]
@@ -474,6 +474,19 @@ def _phrases(text: str) -> list[_Ent]:
                     value = _TRUE  # "不是没有证": two negations
             out.append(_Ent(entity, s, e, value, "phrase", unsure=phrase.suggests))
     return out
+
+
+def _only_past(text: str, start: int, end: int) -> bool:
+    """Whether all that keeps the term at [start, end) from being said now is a word of a past time
+    ("以前政府每月给100元的贫困残疾补助"): no negation, question, condition or doubt around it."""
+    before, after = _clause(text, start, end)
+    said = _UNSTATED_BEFORE.search(before)
+    return bool(said) and bool(_PAST.match(before[said.start():])) and not (
+        _QUESTION_BEFORE.search(before) or _NOT_SAID.search(before) or _NEG_BEFORE.search(before)
+        or _UNSTATED_AFTER.match(after) or _UNSTATED_WORD.search(before[said.end():]))
+
+
+_PAST = Pattern("{past}")
 
 
 # A term's role in its phrase (language.yaml `terms`): 精神头不好, 福利院的娃, 一只眼看不见

@@ -421,7 +421,15 @@ def _owner_of(text: str, people: list[tuple[int, int, str]], e: dict, within: in
         after = [who for start, _, who in people if e["end"] <= start <= e["end"] + 4 and who != "self"]
         if after:
             return after[0]
-    return _owner(people, e["start"], within=within)
+    return _described(text, people, e) or _owner(people, e["start"], within=within)
+
+
+def _described(text: str, people: list[tuple[int, int, str]], e: dict) -> str | None:
+    """The person an age describes, named right after it: "让80多岁的老头去镇上", "还有个五十多岁的傻儿子"."""
+    if e["entity"] != "age" or text[e["end"]:e["end"] + 1] != "的":
+        return None
+    after = [who for start, _, who in people if e["end"] + 1 <= start <= e["end"] + 3]
+    return after[0] if after else None
 
 
 # A person's own fact said far from where they are named, in a message that names someone else too, may
@@ -502,7 +510,8 @@ def _read_entities(reading: Reading, text: str, entities: list[dict]) -> None:
             owner = _owner_of(text, people, e, within=within)
             if owner is not None and owner != (main or "self"):
                 continue  # said of someone else in the story
-            if e["entity"] in _FAR_PERSONAL and not reading.asking and _far_from_owner(people, e, main):
+            if e["entity"] in _FAR_PERSONAL and not reading.asking and _far_from_owner(people, e, main) \
+                    and not _described(text, people, e):
                 e = {**e, "unsure": True}  # "…我在外面上班顾不上…": whose job, far from its person, is a guess
         if e["entity"] == "household" and family:
             owner = _owner(family, e["start"])
