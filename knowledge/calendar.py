@@ -8,6 +8,7 @@ the rules' own meaning of an age.
     ages("属猴的", date(2026, 12, 7), most=17)      -> [Age(9, 10, …)]    the monkey year 2016, for a child
     ages("1958年生的", date(2026, 12, 7))           -> [Age(67, 68, …)]
     ages("还没满六岁", date(2026, 12, 7))           -> [Age(0, 5, …)]
+    ages("下礼拜过八岁生日", date(2026, 12, 7))     -> [Age(7, 7, …)]
 
 An age is a range (low, high) where the words cannot pin it down (a birthday this year with no month, a
 zodiac year that straddles two calendar years): the conversation takes it only where every age in it
@@ -146,6 +147,9 @@ _WILL_BE = re.compile(r"(?P<when>" + _WHEN + r")(?:就|才|要|就要)(?P<n>" + 
 _SOON = re.compile(r"(?P<when>马上|快要|快|就要|眼看着?)(?:就|要)?(?:满)?(?P<n>" + _NUM + r")(?:周)?岁")
 _JUST = re.compile(r"(?P<when>刚刚|刚)(?:过|满)?(?P<n>" + _NUM + r")(?:周)?岁")
 _NOT_YET = re.compile(r"(?:还没有|还没|没有|没|还不到|不到|不满|未满|还未)满?(?P<n>" + _NUM + r")(?:周)?岁")
+# "下礼拜过八岁生日", "上个月刚过了六十岁生日", "要过七岁生日了": the birthday on which that age is reached
+_BIRTHDAY = re.compile(r"(?P<when>" + _WHEN + r"|下个?礼拜|下个?星期|下周|明天|后天|前几天|上个?礼拜|上个?星期|上周|昨天)?"
+                       r"(?P<adv>就要|就|才|刚刚|刚|将|要|快)?过(?P<done>了|完)?(?P<n>" + _NUM + r")(?:周)?岁(?:的)?生日")
 _NOMINAL = re.compile(r"虚岁(?:是|有|才|都)?(?P<n>" + _NUM + r")岁?")
 _SIGN = re.compile(r"属(?P<sign>[" + ZODIAC + r"])")
 _BORN = re.compile(r"(?P<y>(?:19|20)\d{2})年(?:\d{1,2}月)?(?:出生|生的|生人|生)")
@@ -176,6 +180,17 @@ def ages(text: str, today: date | None = None, least: int = 0, most: int = 120) 
             if n is None or when is None:
                 continue
             add(*_reaching(n, when, today), m)
+    for m in _BIRTHDAY.finditer(text):
+        n = parse_number(m.group("n"))
+        if n is None:
+            continue
+        when = span(m.group("when"), today) if m.group("when") else None
+        if when is not None:
+            add(*_reaching(n, when, today), m)
+        elif m.group("done") or m.group("adv") in ("刚", "刚刚"):
+            add(n, n, m)  # "刚过了八岁生日": reached
+        elif m.group("adv") in ("就要", "将", "要", "快"):
+            add(n - 1, n - 1, m)  # "快过八岁生日了": still to come
     for m in _REACH.finditer(text):
         n = parse_number(m.group("n"))
         if n is None:

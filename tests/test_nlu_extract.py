@@ -1,5 +1,6 @@
 """The NLU's rules without Rasa: normalisation, entity extraction, the spaCy pipeline they run on."""
 import re
+from datetime import date
 import subprocess
 import sys
 from pathlib import Path
@@ -396,3 +397,30 @@ def test_a_disability_subsidy_once_received_suggests_a_certificate():
     for text in ("以前没领过残疾补贴", "如果领了护理补贴还能领低保吗", "我爸能领护理补贴吗"):
         r = understand(text)
         assert "has_certificate" not in r.facts and "has_certificate" not in r.confirm, text
+
+
+@pytest.mark.parametrize("text, asked, fact, value", [
+    ("下礼拜过八岁生日", "age", "age", 7),  # the birthday still to come (as of 2026-12-07)
+    ("我今年五十二 他比我小三岁", "age", "age", 49),
+    ("阿拉姆妈今年九十 二级肢残 屋里厢勿是低保", None, "household", None),  # 吴语 勿是 denies
+    ("正在给孩子办残疾证，材料都交上去了", None, "has_certificate", False),
+    ("每个月卡上打过来三百多块的低保金", "household", "household", "dibao"),
+])
+def test_everyday_words_found_in_a_blind_set(text, asked, fact, value):
+    r = understand(text, asking=asked, as_of=date(2026, 12, 7))
+    assert r.facts.get(fact) == value, (text, r.facts, r.confirm)
+
+
+def test_whose_facts_in_a_family_story():
+    # two disabled people, which one the talk goes on about is not said: confirmed, not taken
+    r = understand("我爸肢体三级 我弟弟智力二级 两个人都有证 想问他俩分别能拿啥")
+    assert "disability_category" not in r.facts and "disability_grade" not in r.facts
+    # the speaker says it is about themself, after naming a son
+    r = understand("我儿子今年三十 在上海打工 是我自己股骨头坏死拄拐好几年了 今年六十一")
+    assert r.facts.get("age") == 61 and "employed" not in r.facts
+    # 额 is the speaker; "额爸" the father; "几级额不清楚" only says what the speaker knows
+    r = understand("额爸六十四 砸断了腰 有残疾证 几级额不清楚 这几年一直躺着要人翻身擦洗 额在县城跑滴滴养家")
+    assert r.facts.get("age") == 64 and "employed" not in r.facts and "employed" not in r.confirm
+    # "不是我自己的儿子": not the speaker
+    r = understand("不是我自己的儿子是我大姑姐家的那个孩子他是智力残疾然后今年十三了")
+    assert r.facts.get("age") == 13

@@ -712,8 +712,8 @@ def _numbers(text: str, taken: list[_Ent]) -> list[_Ent]:
         if q.unit == "岁":
             if _RELATIVE_AGE.search(text[:s]):
                 continue  # "比他大两岁", "我俩差三岁": a difference of ages, not one
-            if rest.startswith(words("age_then_after")):
-                continue  # "四十岁那年查出来", "六岁以前": an age of another time, or a limit
+            if re.sub(r"^(?:半|左右|上下|多)+", "", rest).startswith(words("age_then_after")):
+                continue  # "四十岁那年查出来", "六岁以前", "两岁半的时候": an age of another time, or a limit
             out.append(_Ent("age", s, e, value, "number"))
         elif q.unit == "级":
             if q.approximate or any(_overlaps((s, e), g) for g in grade_spans):

@@ -141,6 +141,8 @@ def understand(text: str, asking: str | None = None, profile: dict | None = None
     _care_too_short(reading, norm)
     _dibao_stopped_later(reading, norm)
     _claimed_by_others(reading, norm)
+    if reading.subject == "self" and not reading.asking and "orphan" in reading.facts:
+        reading.doubt("orphan")  # "我…父母双亡": a writer is most often grown up, and 孤儿 is a child's
     for fact in list(reading.confirm):
         if fact in reading.facts:  # said plainly elsewhere in the message
             del reading.confirm[fact]
@@ -355,6 +357,9 @@ def _people(text: str, entities: list[dict]) -> list[tuple[int, int, str]]:
     out = [(e["start"], e["end"], e["value"]) for e in entities if e["entity"] == "subject" and e["value"] != "self"
            and not _REPORTS.match(text[e["end"]:])  # "我姐说…": she reports, the facts are not hers
            and not _AS_OBJECT.search(text[max(0, e["start"] - 3):e["start"]])]  # "生完孩子", "照顾儿子"
+    speaker = words("speaker")
+    out = [(start - 1, end, who) if start > 0 and text[start - 1] in speaker else (start, end, who)
+           for start, end, who in out]  # "额爸", "咱妈": the speaker's father, not the speaker
     for i, (start, end, who) in enumerate(out):  # "邻居家孩子", "他哥家的孩子": someone else's
         if _SOMEONE_ELSES.search(text[max(0, start - 4):start]):
             out[i] = (start, end, "other:" + text[start:end])
@@ -377,6 +382,8 @@ def _people(text: str, entities: list[dict]) -> list[tuple[int, int, str]]:
         out = [p for p in out if not (p[0] < m.end() and m.start() < p[1])]
         out.append((m.start(), m.end(), "other:" + m.group()))
     for m in _SELF.finditer(text):
+        if _KNOWS.match(text[m.end():]):
+            continue  # "几级额不清楚": what the speaker knows, not who the facts after it are of
         if not any(a <= m.start() < b for a, b, _ in out):
             out.append((m.start(), m.end(), "self"))
     out.sort()
@@ -400,6 +407,8 @@ _ABOUT = Pattern(r"{asks_for}(?P<who>[^，。,.;；!！?？\s]{1,6}?){ask_verbs}
 
 _FAMILY = Pattern("(?:{we}|{speaker}){family_of}|{family_alone}|{we}")
 _SELF_NAMED = Pattern("(?:{speaker})(?:自己|本人)?|本人|自己")
+_KNOWS = Pattern("^(?:也|都|真|实在|确实)?{knows_after}")
+_SELF_IS = Pattern("(?<![不没]){self_is}(?!的)")
 
 
 def _people_of_families(text: str, people: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -469,6 +478,8 @@ def _main_person(text: str, people: list[tuple[int, int, str]], entities: list[d
         if _SELF_NAMED.fullmatch(m.group(group)):
             return "self"  # "我哥有证，我没有，我是问我自己"
         # "帮邻居问的，她儿子十六岁…": asked for someone else, about whoever the facts are said of
+    if _SELF_IS.search(text):
+        return "self"  # "我儿子今年三十…是我自己股骨头坏死"
     owners = [_owner_of(text, people, e) for e in sorted((e for e in entities if e["entity"] in _DISABILITY),
                                                           key=lambda e: e["start"])]
     for owner in owners:
@@ -497,6 +508,9 @@ def _read_entities(reading: Reading, text: str, entities: list[dict]) -> None:
     owners = {_owner_of(text, people, e) for e in entities if e["entity"] in _DISABILITY}
     unclear = bool(main) and not reading.asking and main not in owners and any(
         o and o.startswith("other:") for o in owners)
+    # "我爸肢体三级，我弟弟智力二级…他俩分别能拿啥", "我视力二级他肢体一级": two people of the family
+    # disabled; which one the conversation goes on about is not said, so what is read is confirmed
+    several = not reading.asking and len({o for o in owners if o and not o.startswith("other:")}) >= 2
     by_fact: dict[str, list[dict]] = {}
     by_age: list[dict] = []
     for e in entities:
@@ -549,7 +563,7 @@ def _read_entities(reading: Reading, text: str, entities: list[dict]) -> None:
             if not chosen.get("unsure"):  # a range to be confirmed would be asked as a number anyway
                 reading.inexact[fact] = value
         elif chosen.get("negated") or chosen.get("unsure") or _hedged(text, chosen["start"], chosen["end"]) or (
-                unclear and fact in _PERSONAL):
+                unclear and fact in _PERSONAL) or (several and fact in _PERSONAL + _DISABILITY):
             reading.confirm[fact] = value
         else:
             reading.facts[fact] = value
@@ -884,6 +898,8 @@ def _read_number(reading: Reading, text: str, fact: str, entities: list[dict], a
     if not found and fact.startswith("months_") and _JUST_BEGUN.match(_clean(text)):
         reading.facts[fact] = 0  # "刚上班", "刚超": this month
         return
+    if fact == "age" and (relative := _age_relative(text, found)):
+        found = relative
     if not found and fact == "age":
         found = _age_in_reply(text, as_of)
     if not found and fact.startswith("months_"):
@@ -900,6 +916,23 @@ def _read_number(reading: Reading, text: str, fact: str, entities: list[dict], a
         reading.inexact[fact] = value
     else:
         reading.facts[fact] = value
+
+
+# "我今年五十二 他比我小三岁": their age from the speaker's and the difference
+_RELATIVE_AGE = re.compile(r"比(?:我|俺|额)(?P<dir>小|大)(?P<n>[\d一二两三四五六七八九十]{1,3})岁")
+
+
+def _age_relative(text: str, found: list[dict]) -> list[dict]:
+    """The age of the one asked about, said as the speaker's own age and how much younger or older."""
+    from knowledge.textnorm import parse_number
+
+    m = _RELATIVE_AGE.search(text)
+    own = [e for e in found if e["entity"] == "age" and e["value"].isdigit() and e["end"] <= m.start()] if m else []
+    n = parse_number(m.group("n")) if m else None
+    if len(own) != 1 or not n:
+        return []
+    age = int(own[0]["value"]) + (-n if m.group("dir") == "小" else n)
+    return [{"entity": "age", "start": m.start(), "end": m.end(), "value": str(age)}] if 0 <= age <= 120 else []
 
 
 # 虚岁 (the age counted from 1 at birth, one more each new year) is one or two above the age in years
@@ -984,17 +1017,21 @@ def _descriptions() -> list[tuple[str, str, Any]]:
 
 
 def _read_descriptions(reading: Reading, text: str) -> None:
-    """"手脚不利索", "看东西模糊": a value to confirm, when nothing in the message says it plainly."""
+    """"手脚不利索", "看东西模糊": a value to confirm, when nothing in the message says it plainly. A
+    category described beside another one said plainly ("重度脑瘫，耳聋") may make the disability 多重:
+    the plain one is confirmed too, not taken."""
+    from .extract import polarity
+
     for word, fact, value in _descriptions():
-        if fact in reading.facts or fact in reading.confirm:
+        if fact in reading.confirm:
             continue
         i = text.find(word)
-        if i < 0:
-            continue
-        from .extract import polarity
-
-        if polarity(text, i, i + len(word)) is not True:
+        if i < 0 or polarity(text, i, i + len(word)) is not True:
             continue  # "不是中风", "有没有脑梗"
+        if fact in reading.facts:
+            if fact == "disability_category" and reading.facts[fact] not in (value, "multiple"):
+                reading.doubt(fact)
+            continue
         reading.confirm[fact] = value
 
 
