@@ -152,7 +152,34 @@ _BIRTHDAY = re.compile(r"(?P<when>" + _WHEN + r"|下个?礼拜|下个?星期|下
                        r"(?P<adv>就要|就|才|刚刚|刚|将|要|快)?过(?P<done>了|完)?(?P<n>" + _NUM + r")(?:周)?岁(?:的)?生日")
 _NOMINAL = re.compile(r"虚岁(?:是|有|才|都)?(?P<n>" + _NUM + r")岁?")
 _SIGN = re.compile(r"属(?P<sign>[" + ZODIAC + r"])")
-_BORN = re.compile(r"(?P<y>(?:19|20)\d{2})年(?:\d{1,2}月)?(?:出生|生的|生人|生)")
+_BORN = re.compile(r"(?P<y>(?:19|20)\d{2})年(?:(?P<m>\d{1,2})月(?:份)?|(?P<when>[正腊冬]月|国庆节?|春节|过年|年初|年底|年中))?"
+                   r"(?:里|那天|那会儿?|的时候|前后)?(?:出生|生的|生人|生)")
+
+
+def _born_between(m: re.Match) -> tuple[date, date]:
+    """The first and last day a birth "2020年国庆节那天生的", "2019年正月里", "2015年3月" can have been on."""
+    year = int(m.group("y"))
+    if m.group("m") and 1 <= int(m.group("m")) <= 12:
+        return _month_span(date(year, int(m.group("m")), 1))
+    when = m.group("when") or ""
+    if when.startswith("国庆"):
+        return date(year, 10, 1), date(year, 10, 7)
+    if when in ("正月", "春节", "过年"):  # the first lunar month
+        first = _lunar_new_year(year)
+        return first - timedelta(days=7 if when != "正月" else 0), first + timedelta(days=29)
+    if when == "腊月":  # the twelfth lunar month: the weeks before the next new year
+        nxt = _lunar_new_year(year + 1)
+        return nxt - timedelta(days=30), nxt - timedelta(days=1)
+    if when == "冬月":
+        nxt = _lunar_new_year(year + 1)
+        return nxt - timedelta(days=60), nxt - timedelta(days=29)
+    if when == "年初":
+        return date(year, 1, 1), date(year, 2, 28)
+    if when == "年中":
+        return date(year, 5, 1), date(year, 8, 31)
+    if when == "年底":
+        return date(year, 11, 1), date(year, 12, 31)
+    return date(year, 1, 1), date(year, 12, 31)
 
 
 def ages(text: str, today: date | None = None, least: int = 0, most: int = 120) -> list[Age]:
@@ -207,8 +234,9 @@ def ages(text: str, today: date | None = None, least: int = 0, most: int = 120) 
         if n is not None:
             add(n - 2, n - 1, m)
     for m in _BORN.finditer(text):
-        year = int(m.group("y"))
-        add(today.year - year - 1, today.year - year, m)
+        first, last = _born_between(m)
+        if first <= today:
+            add(_age_on(min(last, today), today), _age_on(first, today), m)
     for m in _SIGN.finditer(text):
         found = zodiac_ages(m.group("sign"), today, least, most)
         if len(found) == 1:

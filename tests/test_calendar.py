@@ -91,3 +91,12 @@ def test_an_approximate_age_is_taken_only_where_no_rule_has_a_boundary_inside_it
 @pytest.mark.parametrize("text", ["我舅舅三十岁那年出的车祸", "孩子三岁时查出来的", "六岁以前能领吗"])
 def test_an_age_of_another_time_is_not_the_age_now(text):
     assert "age" not in understand(text).facts
+
+
+def test_a_birth_said_with_its_month_or_festival_gives_one_age():
+    today = date(2026, 12, 7)
+    assert [(a.low, a.high) for a in ages("孩子是2020年国庆节那天生的", today)] == [(6, 6)]
+    assert [(a.low, a.high) for a in ages("2020年正月里生的", today)] == [(6, 6)]
+    assert [(a.low, a.high) for a in ages("2018年3月出生", today)] == [(8, 8)]
+    assert [(a.low, a.high) for a in ages("孩子2019年生的", today)] == [(6, 7)]  # the year alone: two ages
+    assert [(a.low, a.high) for a in ages("下礼拜过八岁生日", today)] == [(7, 7)]

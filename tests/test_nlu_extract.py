@@ -424,3 +424,9 @@ def test_whose_facts_in_a_family_story():
     # "不是我自己的儿子": not the speaker
     r = understand("不是我自己的儿子是我大姑姐家的那个孩子他是智力残疾然后今年十三了")
     assert r.facts.get("age") == 13
+
+
+def test_a_space_after_a_place_ending_is_not_inside_a_word():
+    """"王江泾镇 康复训练": 镇康 is a county's name, but a town's name ends at 镇."""
+    assert understand("嘉兴秀洲区王江泾镇 康复训练能报销吗").facts.get("region") == "330411"
+    assert "child_rehab_aid" in understand("嘉兴秀洲区王江泾镇 康复训练能报销吗").programs

@@ -342,6 +342,7 @@ def extract(text: str, nlp=None, about: str | None = None, today: date | None = 
     return _extract(norm, spans, about, today)
 
 
+_PLACE_ENDS = "镇乡区县市村旗"
 _SPACE_IN_WORDS = re.compile(r"(?<=[\u4e00-\u9fff])(?<![一二两三四五六七八九])[ \t\u3000]+(?=[\u4e00-\u9fff\d])|"
                              r"(?<=[一二两三四五六七八九])[ \t\u3000]+(?=[^一二两三四五六七八九十\d\s])|"
                              r"(?<=\d)[ \t]+(?=[\u4e00-\u9fff])")
@@ -360,6 +361,10 @@ def _squeeze(text: str) -> tuple[str, list[int]]:
     from knowledge.phrases import phrases
     from knowledge.textnorm import find_quantities
 
+    # not after a place's own ending ("王江泾镇 康复训练" is not 镇康县): a word split by a space does not end there
+    candidates = [m for m in candidates if text[m.start() - 1] not in _PLACE_ENDS]
+    if not candidates:
+        return text, []
     drop = {i for m in candidates for i in range(m.start(), m.end())}
     where_all = [i for i in range(len(text)) if i not in drop]
     joined = "".join(text[i] for i in where_all)
