@@ -430,3 +430,20 @@ def test_a_space_after_a_place_ending_is_not_inside_a_word():
     """"王江泾镇 康复训练": 镇康 is a county's name, but a town's name ends at 镇."""
     assert understand("嘉兴秀洲区王江泾镇 康复训练能报销吗").facts.get("region") == "330411"
     assert "child_rehab_aid" in understand("嘉兴秀洲区王江泾镇 康复训练能报销吗").programs
+
+
+def test_numbers_said_between_pauses():
+    # a round number, then a grade of its own: two numbers, not 九十二级
+    r = understand("阿拉姆妈今年九十 二级肢残")
+    assert r.facts.get("age") == 90 and r.facts.get("disability_grade") == 2
+    # a number alone between pauses in a story about someone: their age, to confirm
+    r = understand("俺媳妇得了抑郁症 一直在家躺着 三十一 俺们是河南商丘睢县的")
+    assert r.confirm.get("age") == 31 and "age" not in r.facts
+
+
+def test_later_in_a_story_is_now():
+    r = understand("小时候在福利院待过两年 后来我们抱回来自己养了", asking="in_welfare_institution")
+    assert r.facts.get("in_welfare_institution") is False
+    # the 户口 said to be elsewhere than the place named: that place is confirmed
+    r = understand("我们是大同浑源县的 我小姑子三十二 聋哑人 她户口还在娘家没迁")
+    assert "region" not in r.facts and r.confirm.get("region") == "140225"

@@ -373,7 +373,10 @@ def _squeeze(text: str) -> tuple[str, list[int]]:
     # a place that would take a term's last or first character ("低保 康复": 保康县) is no reason
     spans += [(m.start, m.end) for m in gazetteer().mentions(joined)
               if not any(s < m.end and m.start < e and not (m.start <= s and e <= m.end) for s, e in terms)]
-    spans += [(q.start, q.end) for q in find_quantities(joined)]
+    # "今年九十 二级肢残", "今年五十 三年前": a round number, then a grade or a count of its own; "七十 八 岁" is one
+    spans += [(q.start, q.end) for q in find_quantities(joined)
+              if q.unit in (None, "岁") or not any(text[i - 1] in "十百千" for i in drop
+                                                   if where_all[q.start] < i < where_all[q.end - 1])]
     spans += [m.span() for p in phrases().facts for m in p.pattern.finditer(joined)]
     inside: set[int] = set()
     for s, e in spans:
@@ -755,6 +758,12 @@ def _numbers(text: str, taken: list[_Ent]) -> list[_Ent]:
                     and (after.strip().startswith("了") or any(w in text for w in words("age_words")))):
                 # "俺娘耳背，七十三了", "年龄说错了，是四十", "七十好几了"
                 out.append(_Ent("age", s, e, value, "number"))
+            elif not before.strip(filler) and not after.strip(filler) and 1 <= q.low == q.high <= 120 \
+                    and text[s - 1:s].isspace() and (any(t.entity == "subject" for t in taken)
+                                                     or any(w in text for w in words("speaker"))):
+                # "俺媳妇…啥也不想干 三十一 俺们是睢县的": a number said alone between pauses, in a story
+                # about someone: most likely their age, to confirm
+                out.append(_Ent("age", s, e, value, "number", unsure=True))
             elif 1 <= q.low and q.high <= 120 and _age_by_person(text, s, e, taken):
                 # "我奶奶八十六了眼睛…", "俺老头子七十三了…", "我儿子三十出头去年…", "男 45"
                 out.append(_Ent("age", s, e, value, "number"))

@@ -141,6 +141,8 @@ def understand(text: str, asking: str | None = None, profile: dict | None = None
     _care_too_short(reading, norm)
     _dibao_stopped_later(reading, norm)
     _claimed_by_others(reading, norm)
+    if "region" in reading.facts and _REGISTERED_ELSEWHERE.search(norm):
+        reading.doubt("region")  # "我们是浑源县的…她户口还在娘家没迁": the place named may not be hers
     if reading.subject == "self" and not reading.asking and "orphan" in reading.facts:
         reading.doubt("orphan")  # "我…父母双亡": a writer is most often grown up, and 孤儿 is a child's
     for fact in list(reading.confirm):
@@ -407,6 +409,8 @@ _ABOUT = Pattern(r"{asks_for}(?P<who>[^，。,.;；!！?？\s]{1,6}?){ask_verbs}
 
 _FAMILY = Pattern("(?:{we}|{speaker}){family_of}|{family_alone}|{we}")
 _SELF_NAMED = Pattern("(?:{speaker})(?:自己|本人)?|本人|自己")
+# The 户口 said to be somewhere no place name says: the place the message names may be someone else's
+_REGISTERED_ELSEWHERE = Pattern(r"{registry}(?:还|仍然|一直|都)?在(?:她|他)?(?:娘家|婆家|原籍|外地|外省|别的地方|原来的地方)")
 _KNOWS = Pattern("^(?:也|都|真|实在|确实)?{knows_after}")
 _SELF_IS = Pattern("(?<![不没]){self_is}(?!的)")
 

@@ -44,6 +44,7 @@ BLIND2 = HERE / "stress_blind2.yml"  # a fourth author, every province, read bli
 ROUND2 = HERE / "stress_round2.yml"  # the first blind set, a development set since its figures were recorded
 ROUND3 = HERE / "stress_round3.yml"  # a third author, residents of every province: development set
 ROUND5 = HERE / "stress_round5.yml"  # a fifth author: certificate, age and work only (development set)
+ROUND6 = HERE / "stress_round6.yml"  # a sixth author, every province, read blind once (development set)
 PROGRAMS_DIR = ROOT / "rules" / "programs"
 
 MAX_WRONG = 0
@@ -61,18 +62,19 @@ MAX_MISSED_SHARE = 0.10
 # Then 7 and 12.2% (a job or an age far from its person, with others named, is confirmed).
 # Then 6 (低保 that a story later says was taken away is confirmed).
 # Then 5 (a reply that begins by not knowing is confirmed; the person the message says it asks about).
-BLIND_RECORDED = (5, 0.123)  # values read wrongly, share of stated values missed
+# Then 5 and 12.0% (stress round 6 and the real letters worked on, 2026-12-07).
+BLIND_RECORDED = (5, 0.121)  # values read wrongly, share of stated values missed
 # The first blind set, read blind for the last time on 2026-12-07 (12 wrong, 15.9% missed; 14, 19% on
 # 2026-11-27), then worked on: held to what it reads now until it meets the development floors.
 # The second blind set, first read on 2026-12-07: 5 wrong, 9.1% of 385 values missed (held to it; never tuned to).
-BLIND2_RECORDED = (5, 0.081)  # then 8.8% (the same change), 8.3% (care words, 没上过班, 当护工…)
-ROUND2_RECORDED = (1, 0.08)  # 2 wrong, 12.6% missed before the third session of 2026-12-07
+BLIND2_RECORDED = (5, 0.078)  # then 8.8% (the same change), 8.3% (care words, 没上过班, 当护工…), 8.1%, 7.8% (round 6)
+ROUND2_RECORDED = (1, 0.073)  # 2 wrong, 12.6% missed before the third session of 2026-12-07
 # Real messages residents sent to their governments: long letters, traditional characters, formal words.
 # Recorded on 2026-12-07 and held so that they cannot get worse unnoticed; the unseen part is never tuned to.
 # The dev part: 48% missed, then 40% (小儿麻痹症 as its own word, 瘫痪 suggesting a need for care).
 # Then 41 more messages (a second collector, 2026-12-07), odd ids dev, even ids unseen: read first at 7f8ba8e,
 # dev 10 wrong and 22.7% of 66 values missed, unseen 5 wrong and 37.7% of 61 (the first 18 alone: 1 and 70.6%).
-REAL_RECORDED = {"dev": (2, 0.26), "unseen": (5, 0.38)}
+REAL_RECORDED = {"dev": (2, 0.25), "unseen": (5, 0.38)}
 
 
 def floors(path: Path) -> tuple[int, float]:
