@@ -447,3 +447,12 @@ def test_later_in_a_story_is_now():
     # the 户口 said to be elsewhere than the place named: that place is confirmed
     r = understand("我们是大同浑源县的 我小姑子三十二 聋哑人 她户口还在娘家没迁")
     assert "region" not in r.facts and r.confirm.get("region") == "140225"
+
+
+def test_who_a_certificate_is_done_for_and_who_only_asks():
+    # the one a certificate is applied for, named inside the words, is whose it is
+    r = understand("我想着给我妈办个残疾证，看乡上有啥补贴没有")
+    assert r.confirm.get("has_certificate") is False or r.facts.get("has_certificate") is False
+    # "他想知道": who asks, not whose the facts are
+    r = understand("他90岁的老母亲从高处摔伤，造成瘫痪，他想知道能不能申请领取残疾证")
+    assert r.facts.get("age") == 90 and r.confirm.get("has_certificate") is False

@@ -390,8 +390,8 @@ def _people(text: str, entities: list[dict]) -> list[tuple[int, int, str]]:
             out.append((m.start(), m.end(), "self"))
     out.sort()
     for m in re.finditer(r"[他她](?!们)", text):
-        if any(a <= m.start() < b for a, b, _ in out):
-            continue
+        if any(a <= m.start() < b for a, b, _ in out) or _REPORTS.match(text[m.end():]):
+            continue  # "他想知道，…": who asks, not whose the facts are
         unlike = _FEMALE if m.group() == "他" else _MALE
         earlier = [p for p in out if p[1] <= m.start() and p[2] != "self" and not unlike.search(text[p[0]:p[1]])
                    and text[p[0]:p[1]] not in words("pairs_with_speaker")]  # "家里就俺俩…他今年七十一"
@@ -434,6 +434,9 @@ def _owner_of(text: str, people: list[tuple[int, int, str]], e: dict, within: in
         after = [who for start, _, who in people if e["end"] <= start <= e["end"] + 4 and who != "self"]
         if after:
             return after[0]
+    inside = [who for start, end, who in people if e["start"] <= start and end <= e["end"] and who != "self"]
+    if inside and e["entity"] == "has_certificate":  # "想着给我妈办个残疾证": the one it is done for
+        return inside[0]
     return _described(text, people, e) or _owner(people, e["start"], within=within)
 
 
