@@ -34,6 +34,7 @@ def _text(tracker: Tracker) -> str:
 # 单独申请低保 (民发〔2021〕57号 and the 社会救助法 are about applying for 低保, alone or as a family)
 DIBAO = ("dibao_individual", "申请低保")
 TWO_SUBSIDIES = ["living_subsidy", "care_subsidy"]
+WHAT_IF_HINT = "我能按改变后的情况重新判断的，是这样的假设：要是评上二级呢？要是找到工作，低保会怎样？"
 SAID_TWO = "上面说的是残疾人两项补贴。问别的补贴，请说它的名字，比如：康复救助、单独申请低保。"
 
 
@@ -186,7 +187,12 @@ class ActionWhatIf(Action):
         profile, events = checked_profile(tracker, dispatcher)
         change = supposed(_text(tracker), profile)
         if not change:
-            say(dispatcher, "您想假设哪一项变了？可以这样问：要是评上二级呢？要是找到工作，低保会怎样？")
+            # "要是俺娘哪天没了，俺兄弟的低保会咋样": a case the facts cannot hold; what the texts say of it, or
+            # that they do not say, then how a case the rules can decide again is asked
+            intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+            for part in answer_parts(tracker, _text(tracker), intent):
+                say(dispatcher, part)
+            say(dispatcher, WHAT_IF_HINT)
             return events
         named = asked_programs(tracker) or scope(tracker)
         before = [r.to_json() for r in evaluate(profile, named).results]

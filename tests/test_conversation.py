@@ -197,6 +197,16 @@ def test_a_what_if_that_decides_nothing_yet_says_what_it_still_needs(bot):
     assert "结论都不变" not in replies.text and "家庭人均收入是否已超过当地低保标准" in replies.text
 
 
+def test_a_what_if_the_facts_cannot_hold_is_answered_honestly_not_asked_back(bot):
+    """"要是俺娘哪天没了": no fact of the profile changes; the texts' answer or an honest "not found", then
+    how a case the rules can decide again is asked, and nothing stored changes."""
+    bot.answer("what-if-none", CARE_TAIYUAN, {})
+    replies = bot.say("要是俺娘哪天没了，俺兄弟的低保会咋样", "what-if-none")
+    assert "您想假设哪一项变了" not in replies.text
+    assert "没有找到答案" in replies.text or "依据：" in replies.text
+    assert replies.texts[-1].startswith("我能按改变后的情况重新判断的")
+
+
 def test_a_story_that_asks_for_a_note_to_pass_on_gets_the_verdict_then_the_note(bot):
     replies = bot.say("帮我给村干部写几句：我哥四十岁，一级肢体，有证，瘫在床上，低保户，在太原", "note")
     assert replies.results is not None
