@@ -152,15 +152,19 @@ _BIRTHDAY = re.compile(r"(?P<when>" + _WHEN + r"|下个?礼拜|下个?星期|下
                        r"(?P<adv>就要|就|才|刚刚|刚|将|要|快)?过(?P<done>了|完)?(?P<n>" + _NUM + r")(?:周)?岁(?:的)?生日")
 _NOMINAL = re.compile(r"虚岁(?:是|有|才|都)?(?P<n>" + _NUM + r")岁?")
 _SIGN = re.compile(r"属(?P<sign>[" + ZODIAC + r"])")
-_BORN = re.compile(r"(?P<y>(?:19|20)\d{2})年(?:(?P<m>\d{1,2})月(?:份)?|(?P<when>[正腊冬]月|国庆节?|春节|过年|年初|年底|年中))?"
+_BORN = re.compile(r"(?P<y>(?:19|20)\d{2}|[一二][九〇零][〇零一二三四五六七八九]{2})年(?:(?P<m>\d{1,2}|十[一二]?|[一二三四五六七八九])月(?:份)?|(?P<when>[正腊冬]月|国庆节?|春节|过年|年初|年底|年中))?"
                    r"(?:里|那天|那会儿?|的时候|前后)?(?:出生|生的|生人|生)")
 
 
 def _born_between(m: re.Match) -> tuple[date, date]:
     """The first and last day a birth "2020年国庆节那天生的", "2019年正月里", "2015年3月" can have been on."""
-    year = int(m.group("y"))
-    if m.group("m") and 1 <= int(m.group("m")) <= 12:
-        return _month_span(date(year, int(m.group("m")), 1))
+    year = int("".join(str("〇一二三四五六七八九".find(c)) if c in "〇一二三四五六七八九" else "0" if c == "零" else c
+                       for c in m.group("y")))
+    month = m.group("m")
+    if month and not month.isdigit():
+        month = str("一二三四五六七八九十".find(month[-1]) + 1 + (10 if len(month) == 2 else 0))
+    if month and 1 <= int(month) <= 12:
+        return _month_span(date(year, int(month), 1))
     when = m.group("when") or ""
     if when.startswith("国庆"):
         return date(year, 10, 1), date(year, 10, 7)

@@ -143,6 +143,12 @@ def understand(text: str, asking: str | None = None, profile: dict | None = None
     _claimed_by_others(reading, norm)
     if "region" in reading.facts and _REGISTERED_ELSEWHERE.search(norm):
         reading.doubt("region")  # "我们是浑源县的…她户口还在娘家没迁": the place named may not be hers
+    grown = reading.facts.get("age", (reading.inexact.get("age") or (0, 0))[0])
+    for fact in ("orphan", "in_welfare_institution"):  # a child's facts, said of a grown-up ("二十来岁…爹妈都不在了")
+        if fact in reading.facts and isinstance(grown, int) and grown >= 18:
+            reading.doubt(fact)
+    if reading.dont_know and reading.asking and (reading.asking in reading.facts or reading.asking in reading.confirm):
+        reading.dont_know = False  # "哈尔滨的 呼兰 哪个街道记不清了": what is not known is a detail
     if reading.subject == "self" and not reading.asking and "orphan" in reading.facts:
         reading.doubt("orphan")  # "我…父母双亡": a writer is most often grown up, and 孤儿 is a child's
     for fact in list(reading.confirm):
