@@ -207,6 +207,25 @@ def test_a_what_if_the_facts_cannot_hold_is_answered_honestly_not_asked_back(bot
     assert replies.texts[-1].startswith("我能按改变后的情况重新判断的")
 
 
+def test_a_question_about_payment_is_no_complaint_about_a_stop(bot):
+    """"铜钿是直接打到卡里伐 几号到账" names no stopping: the 办事清单's payment line, not the stopped answer."""
+    bot.answer("paid-when", CARE_TAIYUAN, {})
+    replies = bot.say("批下来了 两样补贴 钱是直接打到卡里吗 每个月几号到账", "paid-when")
+    assert "按月发现金" in replies.text and "国发〔2015〕52号" in replies.text
+
+
+def test_a_lost_certificate_is_answered_honestly_with_who_can_tell(bot):
+    replies = bot.say("残疾证寻勿着了 搬家不晓得塞哪里去了 补一本要多久 要钞票伐", "lost-cert")
+    assert "没有写残疾人证丢了怎么补办" in replies.text and "县级残联" in replies.text
+    assert "依据：" in replies.text
+
+
+def test_a_note_asked_for_in_other_words_is_the_note(bot):
+    bot.answer("note-words", CARE_TAIYUAN, {})
+    replies = bot.say("你把我这情况写成一段话 我发给村支书", "note-words")
+    assert "下面这一条可以直接转发" in replies.text and replies.texts[-1].startswith("残疾人福利查询结果")
+
+
 def test_a_story_that_asks_for_a_note_to_pass_on_gets_the_verdict_then_the_note(bot):
     replies = bot.say("帮我给村干部写几句：我哥四十岁，一级肢体，有证，瘫在床上，低保户，在太原", "note")
     assert replies.results is not None

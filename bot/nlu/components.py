@@ -48,7 +48,7 @@ from knowledge.questions import about  # a question's topic and 办事清单 lin
 
 from .extract import ENTITY_TYPES, EXTRA_TYPES, extract_doc
 from .normalise import CLIPPED_AT, MAX_CHARS, clip, normalise_text
-from .understand import ASKS_AMOUNT, ASKS_SUMMARY, CORRECTS, PRIVACY_WORDS, SUPPOSE
+from .understand import ASKS_AMOUNT, ASKS_SUMMARY, CORRECTS, PRIVACY_WORDS, STOPPED_WORDS, SUPPOSE
 
 logger = logging.getLogger(__name__)
 
@@ -269,6 +269,7 @@ class IntentChecks(_Stateless, GraphComponent):
             suppositions(message)
             commands_whole(message)
             privacy_named(message)
+            stopped_named(message)
             questions_asked(message)
         return messages
 
@@ -343,9 +344,10 @@ def questions_asked(message: Message) -> None:
 
     intent = message.get("intent") or {}
     said = {e.get("entity") for e in message.get(ENTITIES, []) if e.get("entity") in _SAYS_SOMETHING}
-    if intent.get("name") in ASKING_KINDS + AROUND_THE_VERDICT + ("what_if",) and len(said) < STORY_FACTS \
+    if intent.get("name") in ASKING_KINDS + AROUND_THE_VERDICT + ("what_if", "review") and len(said) < STORY_FACTS \
             and ASKS_SUMMARY.search(message.get(TEXT) or ""):
-        # "麻烦总结下，我发给我老公", "帮我写一段话发给村支书…让他帮着往上报": whatever else it seems to ask
+        # "麻烦总结下，我发给我老公", "帮我写一段话发给村支书…让他帮着往上报", "你把我这情况写成一段话": whatever else
+        # it seems to ask (a review of the facts too)
         _set_intent(message, "ask_summary", intent.get("confidence", 0.0))
         return
     if intent.get("name") not in ASKING_KINDS:
@@ -359,6 +361,16 @@ def questions_asked(message: Message) -> None:
         _set_intent(message, "ask_info", intent.get("confidence", 0.0))
     elif intent.get("name") != "ask_amount" and ASKS_AMOUNT.search(message.get(TEXT) or ""):
         _set_intent(message, "ask_amount", intent.get("confidence", 0.0))  # "一级的给多钱": how much
+
+
+def stopped_named(message: Message) -> None:
+    """A benefit said to have stopped names the stopping ("咋就不发了", "给停了", "取消了"); without such a word
+    a question the 办事清单 answers is asked of it ("铜钿是直接打到卡里伐 几号到账", "这得等到甚时候才有个准信")."""
+    intent = message.get("intent") or {}
+    text = message.get(TEXT) or ""
+    if intent.get("name") != "ask_stopped" or STOPPED_WORDS.search(text) or not about(text).steps:
+        return
+    _set_intent(message, "ask_info", intent.get("confidence", 0.0))
 
 
 def privacy_named(message: Message) -> None:

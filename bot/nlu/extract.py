@@ -343,6 +343,9 @@ def extract(text: str, nlp=None, about: str | None = None, today: date | None = 
 
 
 _PLACE_ENDS = "镇乡区县市村旗"
+# What lasts once it is so: said of a past time, it is still so ("五岁那年查出来的自闭症")
+_LASTING = ("autism",)
+_EXAMPLE_BEFORE = Pattern("{for_example}")
 _SPACE_IN_WORDS = re.compile(r"(?<=[\u4e00-\u9fff])(?<![一二两三四五六七八九])[ \t\u3000]+(?=[\u4e00-\u9fff\d])|"
                              r"(?<=[一二两三四五六七八九])[ \t\u3000]+(?=[^一二两三四五六七八九十\d\s])|"
                              r"(?<=\d)[ \t]+(?=[\u4e00-\u9fff])")
@@ -552,8 +555,9 @@ def _lexicon(text: str, spans: Iterable[tuple[int, int]], phrases: list[_Ent], a
             if label in BOOL_FACTS or label in ("household", "disability_category", "disability_grade",
                                                 "exit_cause", "autism"):
                 pol, ns, ne = negation(text, s, e)
-                if pol is None:
+                if pol is None and not (label in _LASTING and value == _TRUE and _only_past(text, s, e)):
                     continue
+                pol = True if pol is None else pol  # "五岁那年查出来的自闭症": found then, and it lasts
                 if not pol:
                     es, ee = ns, ne
                     if label in BOOL_FACTS:
@@ -722,6 +726,8 @@ def _numbers(text: str, taken: list[_Ent]) -> list[_Ent]:
                 continue  # "比他大两岁", "我俩差三岁": a difference of ages, not one
             if re.sub(r"^(?:半|左右|上下|多)+", "", rest).startswith(words("age_then_after")):
                 continue  # "四十岁那年查出来", "六岁以前", "两岁半的时候": an age of another time, or a limit
+            if _EXAMPLE_BEFORE.search(_clause(text, s, e)[0]):
+                continue  # "比方说一个七十岁的老人能领吗": an example, nobody's age
             out.append(_Ent("age", s, e, value, "number"))
         elif q.unit == "级":
             if q.approximate or any(_overlaps((s, e), g) for g in grade_spans):
@@ -859,7 +865,7 @@ def _pinyin_places() -> dict[str, list[str]]:
 _DONE_THERE = Pattern(r"^[^，。,.;；!！?？\s]{0,10}?(?P<what>{done_there})")
 _NOT_DONE = Pattern("{not_done}$")
 _AT_HOME = Pattern("{at_home}")
-_TO_PLACE = Pattern(r"(?<![{moved:chars}]){to_place}{to_place_then}?\s*$")
+_TO_PLACE = Pattern(r"(?<![{moved:chars}]){to_place}{to_place_then}?$")
 _REGISTERED_BEFORE = Pattern(r"{registered_before}[^，。,.;；\s]{0,4}$")
 _PAST_PLACE = Pattern(r"{past}{past_place_is}?[^，。,.;；\s]{0,3}$")
 _NOT_THERE = Pattern("{not_there}$")

@@ -65,6 +65,7 @@ SAYS_INSTEAD = Pattern("{instead}")  # "不是二级，是三级": a value said 
 ASKS_AMOUNT = Pattern("{asking_amount}")  # "一级的给多钱", "到底几钿": how much is paid
 ASKS_SUMMARY = Pattern("{asking_summary}")  # "给村书记发个简要": the answer in one message to pass on
 CHALLENGE = Pattern("{challenge}")  # "窗口讲三级没的，真的假的": doubting what was said
+STOPPED_WORDS = Pattern("{stopped_words}")  # "咋就不发了", "给停了": a benefit said to have stopped
 PRIVACY_WORDS = Pattern("{privacy_words}")  # "你们会保存我的信息吗": what is kept, named
 # Where a place is the answer: the words around a name ("户口在奉化那边的").
 _PLACE_WORDS = Pattern(r"^{place_who}?{place_of}?{place_is}?|{place_after}+$")
@@ -620,8 +621,8 @@ def _choose_one(text: str, found: list[dict]) -> dict | None:
     if positive and len(positive) < len(found):  # "没有低保，是低保边缘户": the value said, not the denial
         found = positive
     values = {e["value"] for e in found}
-    if len(values) == 1:
-        return found[-1]
+    if len(values) == 1:  # said plainly once is enough, however often it is only suggested
+        return next((e for e in reversed(found) if not e.get("unsure")), found[-1])
     exact = [e for e in found if "~" not in e["value"]]
     if len({e["value"] for e in exact}) == 1 and all(
             _within(exact[0]["value"], e["value"]) for e in found if "~" in e["value"]):

@@ -45,6 +45,7 @@ ROUND2 = HERE / "stress_round2.yml"  # the first blind set, a development set si
 ROUND3 = HERE / "stress_round3.yml"  # a third author, residents of every province: development set
 ROUND5 = HERE / "stress_round5.yml"  # a fifth author: certificate, age and work only (development set)
 ROUND6 = HERE / "stress_round6.yml"  # a sixth author, every province, read blind once (development set)
+ROUND7 = HERE / "stress_round7.yml"  # a seventh author, long letters too, read blind once (development set)
 PROGRAMS_DIR = ROOT / "rules" / "programs"
 
 MAX_WRONG = 0
@@ -68,7 +69,10 @@ BLIND_RECORDED = (5, 0.121)  # values read wrongly, share of stated values misse
 # 2026-11-27), then worked on: held to what it reads now until it meets the development floors.
 # The second blind set, first read on 2026-12-07: 5 wrong, 9.1% of 385 values missed (held to it; never tuned to).
 BLIND2_RECORDED = (5, 0.078)  # then 8.8% (the same change), 8.3% (care words, 没上过班, 当护工…), 8.1%, 7.8% (round 6)
-ROUND2_RECORDED = (1, 0.073)  # 2 wrong, 12.6% missed before the third session of 2026-12-07
+ROUND2_RECORDED = (1, 0.07)
+# Round 7, first read blind at 4a3cbe3 (15 wrong, 11.3% missed), then worked on; held to this until it meets
+# the development floors
+ROUND7_RECORDED = (5, 0.101)  # 2 wrong, 12.6% missed before the third session of 2026-12-07
 # Real messages residents sent to their governments: long letters, traditional characters, formal words.
 # Recorded on 2026-12-07 and held so that they cannot get worse unnoticed; the unseen part is never tuned to.
 # The dev part: 48% missed, then 40% (小儿麻痹症 as its own word, 瘫痪 suggesting a need for care).
@@ -84,6 +88,8 @@ def floors(path: Path) -> tuple[int, float]:
         return REAL_RECORDED[part]
     if Path(path).name == ROUND2.name:
         return ROUND2_RECORDED
+    if Path(path).name == ROUND7.name:
+        return ROUND7_RECORDED
     if Path(path).name == BLIND2.name:
         return BLIND2_RECORDED
     return BLIND_RECORDED if is_blind(path) else (MAX_WRONG, MAX_MISSED_SHARE)
