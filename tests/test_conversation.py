@@ -197,6 +197,14 @@ def test_a_what_if_that_decides_nothing_yet_says_what_it_still_needs(bot):
     assert "结论都不变" not in replies.text and "家庭人均收入是否已超过当地低保标准" in replies.text
 
 
+def test_a_what_if_after_words_the_knowledge_base_answers_is_still_a_what_if(bot):
+    """"下个月去重新评 要是评成二级了 护理那个钱是不是就能拿了": 重新评 names a topic of the knowledge base, but
+    what is asked is what the supposed grade would bring."""
+    bot.answer("regrade", "我爸肢体三级，在太原，有证，瘫在床上，能领护理补贴吗", {})
+    replies = bot.say("下个月去重新评 要是评成二级了 护理那个钱是不是就能拿了", "regrade")
+    assert replies.texts[0].startswith("如果残疾等级为二级"), replies.text
+
+
 def test_a_what_if_the_facts_cannot_hold_is_answered_honestly_not_asked_back(bot):
     """"要是俺娘哪天没了": no fact of the profile changes; the texts' answer or an honest "not found", then
     how a case the rules can decide again is asked, and nothing stored changes."""

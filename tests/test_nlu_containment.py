@@ -132,6 +132,8 @@ def test_the_whole_phrase_gives_its_own_value(text, expected):
     ("俺是四级听力城里户口 也不知道如果去问能领哪几样", {}),  # nothing supposed after 如果
     ("要是不给批怎么办", {}),  # a refusal, not a changed fact
     ("需要是低保户吗", {}),  # 需要是 supposes nothing
+    ("厂里有个岗位想招我 我要是去了 低保是不是立马就没了", {"employed": True}),  # the job offered, taken
+    ("我要是去了 会怎么样", {}),  # going somewhere, no job named
 ])
 def test_a_supposed_case_is_read_from_its_own_clause(text, supposes):
     from bot.nlu.understand import supposed

@@ -26,6 +26,7 @@ None is trained: their knowledge is the lexicon, the gazetteer and the rules of 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text, Type
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -287,7 +288,8 @@ def facts_decide(message: Message) -> None:
     intent = message.get("intent") or {}
     name = intent.get("name")
     said = {e.get("entity") for e in message.get(ENTITIES, []) if e.get("entity") in _SAYS_SOMETHING}
-    if name == "what_if" and (not SUPPOSE.search(message.get(TEXT) or "") or about(message.get(TEXT) or "")):
+    if name == "what_if" and (not SUPPOSE.search(message.get(TEXT) or "") or (about(message.get(TEXT) or "")
+                                                                          and not _asks_outcome(message))):
         # not a supposed case, or one that sets up a question the 办事清单 or a clause answers ("要是以后更重了，
         # 能重新评定等级吗"): the next intent the classifier saw, checked in turn
         ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") != "what_if"]
@@ -328,13 +330,26 @@ def facts_decide(message: Message) -> None:
 ASKING_KINDS = ("ask_eligibility", "inform", "ask_apply", "out_of_scope", "nlu_fallback", "why", "help", "ask_amount")
 
 
+# After the supposed case, a question about what it would bring: a what-if, even when the words before it
+# ask the knowledge base something too ("下个月去重新评 要是评成二级了 护理那个钱是不是就能拿了")
+_OUTCOME = re.compile(r"能拿|能领|拿得到|领得到|会怎样|会怎么样|是不是就|还有没有|还给不给|就没了|就能")
+
+
+def _asks_outcome(message: Message) -> bool:
+    from bot.nlu.understand import supposed
+
+    text = message.get(TEXT) or ""
+    found = SUPPOSE.search(text)
+    return bool(found and _OUTCOME.search(text[found.end():]) and supposed(text))
+
+
 def suppositions(message: Message) -> None:
     from bot.nlu.understand import supposed
 
     intent = message.get("intent") or {}
     text = message.get(TEXT) or ""
     if intent.get("name") in SUPPOSABLE and SUPPOSE.search(text) and supposed(text):
-        if about(text):
+        if about(text) and not _asks_outcome(message):
             return  # "要是低保批下来了，钱从哪个月开始给": the case sets up a question the 办事清单 answers
         _set_intent(message, "what_if", intent.get("confidence", 0.0))
 

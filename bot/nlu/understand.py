@@ -1191,4 +1191,12 @@ def supposed(text: str, profile: dict | None = None, as_of: date | None = None) 
         return {}
     reading = understand(plain, profile=profile, as_of=as_of)
     said = {**reading.confirm, **reading.facts}
+    if "employed" not in said and _JOB_OFFERED.search(text[:found.start()]) \
+            and _TAKES_IT.match(plain.strip().split()[0]):
+        said = {**said, "employed": True}  # "厂里有个岗位想招我 我要是去了": the job offered, taken
     return {f: v for f, v in said.items() if (profile or {}).get(f) != v}
+
+
+# A job named before a supposed case that only says it is taken ("厂里有个岗位想招我 我要是去了")
+_JOB_OFFERED = re.compile(r"岗位|工作|招工|招人|招我|要我去|让我去|活儿|上班")
+_TAKES_IT = re.compile(r"^(?:我|他|她|俺)?(?:真的?)?(?:去|干|接|答应|应聘上|上|去上班|去干)了?(?:的话)?$")
