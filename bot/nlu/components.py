@@ -26,7 +26,6 @@ None is trained: their knowledge is the lexicon, the gazetteer and the rules of 
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any, Dict, List, Optional, Text, Type
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -49,7 +48,7 @@ from knowledge.questions import about  # a question's topic and 办事清单 lin
 
 from .extract import ENTITY_TYPES, EXTRA_TYPES, extract_doc
 from .normalise import CLIPPED_AT, MAX_CHARS, clip, normalise_text
-from .understand import ASKS_AMOUNT, ASKS_SUMMARY, CORRECTS, PRIVACY_WORDS, STOPPED_WORDS, SUPPOSE
+from .understand import ASKS_AMOUNT, ASKS_OUTCOME, ASKS_SUMMARY, CORRECTS, PRIVACY_WORDS, STOPPED_WORDS, SUPPOSE
 
 logger = logging.getLogger(__name__)
 
@@ -330,17 +329,14 @@ def facts_decide(message: Message) -> None:
 ASKING_KINDS = ("ask_eligibility", "inform", "ask_apply", "out_of_scope", "nlu_fallback", "why", "help", "ask_amount")
 
 
-# After the supposed case, a question about what it would bring: a what-if, even when the words before it
-# ask the knowledge base something too ("下个月去重新评 要是评成二级了 护理那个钱是不是就能拿了")
-_OUTCOME = re.compile(r"能拿|能领|拿得到|领得到|会怎样|会怎么样|是不是就|还有没有|还给不给|就没了|就能")
-
-
 def _asks_outcome(message: Message) -> bool:
+    """After the supposed case, a question about what it would bring: a what-if, even when the words before
+    it ask the knowledge base something too ("下个月去重新评 要是评成二级了 护理那个钱是不是就能拿了")."""
     from bot.nlu.understand import supposed
 
     text = message.get(TEXT) or ""
     found = SUPPOSE.search(text)
-    return bool(found and _OUTCOME.search(text[found.end():]) and supposed(text))
+    return bool(found and ASKS_OUTCOME.search(text[found.end():]) and supposed(text))
 
 
 def suppositions(message: Message) -> None:

@@ -65,6 +65,7 @@ SAYS_INSTEAD = Pattern("{instead}")  # "不是二级，是三级": a value said 
 ASKS_AMOUNT = Pattern("{asking_amount}")  # "一级的给多钱", "到底几钿": how much is paid
 ASKS_SUMMARY = Pattern("{asking_summary}")  # "给村书记发个简要": the answer in one message to pass on
 CHALLENGE = Pattern("{challenge}")  # "窗口讲三级没的，真的假的": doubting what was said
+ASKS_OUTCOME = Pattern("{asks_outcome}")  # "要是评成二级了…是不是就能拿了": what a supposed case would bring
 STOPPED_WORDS = Pattern("{stopped_words}")  # "咋就不发了", "给停了": a benefit said to have stopped
 PRIVACY_WORDS = Pattern("{privacy_words}")  # "你们会保存我的信息吗": what is kept, named
 # Where a place is the answer: the words around a name ("户口在奉化那边的").
@@ -417,7 +418,7 @@ _ABOUT = Pattern(r"{asks_for}(?P<who>[^，。,.;；!！?？\s]{1,6}?){ask_verbs}
 _FAMILY = Pattern("(?:{we}|{speaker}){family_of}|{family_alone}|{we}")
 _SELF_NAMED = Pattern("(?:{speaker})(?:自己|本人)?|本人|自己")
 # The 户口 said to be somewhere no place name says: the place the message names may be someone else's
-_REGISTERED_ELSEWHERE = Pattern(r"{registry}(?:还|仍然|一直|都)?在(?:她|他)?(?:娘家|婆家|原籍|外地|外省|别的地方|原来的地方)")
+_REGISTERED_ELSEWHERE = Pattern(r"{registry}(?:还|仍然|一直|都)?在(?:她|他)?{registered_elsewhere}")
 _KNOWS = Pattern("^(?:也|都|真|实在|确实)?{knows_after}")
 _SELF_IS = Pattern("(?<![不没]){self_is}(?!的)")
 
@@ -933,7 +934,7 @@ def _read_number(reading: Reading, text: str, fact: str, entities: list[dict], a
 
 
 # "我今年五十二 他比我小三岁": their age from the speaker's and the difference
-_RELATIVE_AGE = re.compile(r"比(?:我|俺|额)(?P<dir>小|大)(?P<n>[\d一二两三四五六七八九十]{1,3})岁")
+_RELATIVE_AGE = Pattern(r"比(?:{speaker})(?P<dir>小|大)(?P<n>[\d一二两三四五六七八九十]{1,3})岁")
 
 
 def _age_relative(text: str, found: list[dict]) -> list[dict]:
@@ -1198,5 +1199,5 @@ def supposed(text: str, profile: dict | None = None, as_of: date | None = None) 
 
 
 # A job named before a supposed case that only says it is taken ("厂里有个岗位想招我 我要是去了")
-_JOB_OFFERED = re.compile(r"岗位|工作|招工|招人|招我|要我去|让我去|活儿|上班")
-_TAKES_IT = re.compile(r"^(?:我|他|她|俺)?(?:真的?)?(?:去|干|接|答应|应聘上|上|去上班|去干)了?(?:的话)?$")
+_JOB_OFFERED = Pattern("{job_offered}")
+_TAKES_IT = Pattern(r"^(?:{speaker}|他|她)?(?:真的?)?{takes_it}了?(?:的话)?$")
