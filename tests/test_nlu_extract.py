@@ -456,3 +456,10 @@ def test_who_a_certificate_is_done_for_and_who_only_asks():
     # "他想知道": who asks, not whose the facts are
     r = understand("他90岁的老母亲从高处摔伤，造成瘫痪，他想知道能不能申请领取残疾证")
     assert r.facts.get("age") == 90 and r.confirm.get("has_certificate") is False
+
+
+@pytest.mark.parametrize("text", ["还没有 disability certificate", "my dad has no disability certificate",
+                                  "我妈 stroke 之后 bedridden，还没有 certificate"])
+def test_a_negation_before_english_words_denies_them(text):
+    r = understand(text)
+    assert r.facts.get("has_certificate", r.confirm.get("has_certificate")) is False, (text, r.facts, r.confirm)

@@ -152,11 +152,13 @@ def unstated(text: str, start: int, end: int) -> bool:
 
 def _ends_clause(text: str, i: int) -> bool:
     """Whether the character at i ends a clause: punctuation, or a space between Chinese words (the
-    spaces left inside words were taken out by _squeeze; "no certificate" keeps its spaces)."""
+    spaces left inside words were taken out by _squeeze; "no certificate" keeps its spaces, and so does
+    "还没有 disability certificate": a space before an English word is the writer's, not a pause)."""
     ch = text[i]
     if ch in _CLAUSE:
         return True
-    return ch.isspace() and 0 < i < len(text) - 1 and not (text[i - 1].isascii() and text[i + 1].isascii())
+    return ch.isspace() and 0 < i < len(text) - 1 and not (text[i - 1].isascii() and text[i + 1].isascii()) \
+        and not (text[i + 1].isascii() and text[i + 1].isalpha())
 
 
 def _clause(text: str, start: int, end: int) -> tuple[str, str]:
@@ -168,6 +170,10 @@ def _clause(text: str, start: int, end: int) -> tuple[str, str]:
     while e < len(text) and not _ends_clause(text, e):
         e += 1
     return text[b:start], text[end:e]
+
+
+# An English word right before an English term, its own ("disability certificate")
+_ENGLISH_WORD_BEFORE = re.compile(r"[A-Za-z][A-Za-z'-]*\s+$")
 
 
 def polarity(text: str, start: int, end: int) -> bool | None:
@@ -186,6 +192,13 @@ def negation(text: str, start: int, end: int) -> tuple[bool | None, int, int]:
     if _DOUBLE_NEG.search(before):
         return True, start, end
     m = _NEG_BEFORE.search(before) or _NEG_BEFORE_EN.search(before)
+    if not m and text[start:end].isascii():  # "has no disability certificate", "还没有 disability certificate"
+        trimmed = before
+        for _ in range(2):  # one English word of the term's own taken off, then a second
+            trimmed = _ENGLISH_WORD_BEFORE.sub("", trimmed, count=1)
+            m = _NEG_BEFORE_EN.search(trimmed) or _NEG_BEFORE.search(trimmed)
+            if m:
+                break
     if m:
         return False, start - (len(before) - m.start()), end
     m = _NEG_AFTER.match(after)
