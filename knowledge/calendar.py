@@ -158,13 +158,10 @@ _BORN = re.compile(r"(?P<y>(?:19|20)\d{2}|[一二][九〇零][〇零一二三四
 
 def _born_between(m: re.Match) -> tuple[date, date]:
     """The first and last day a birth "2020年国庆节那天生的", "2019年正月里", "2015年3月" can have been on."""
-    year = int("".join(str("〇一二三四五六七八九".find(c)) if c in "〇一二三四五六七八九" else "0" if c == "零" else c
-                       for c in m.group("y")))
-    month = m.group("m")
-    if month and not month.isdigit():
-        month = str("一二三四五六七八九十".find(month[-1]) + 1 + (10 if len(month) == 2 else 0))
-    if month and 1 <= int(month) <= 12:
-        return _month_span(date(year, int(month), 1))
+    year = parse_number(m.group("y"))  # "2020", "二〇二二"
+    month = parse_number(m.group("m")) if m.group("m") else None  # "3", "十"
+    if month and 1 <= month <= 12:
+        return _month_span(date(year, month, 1))
     when = m.group("when") or ""
     if when.startswith("国庆"):
         return date(year, 10, 1), date(year, 10, 7)

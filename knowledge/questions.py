@@ -46,8 +46,8 @@ class Asked:
 # How close the words of a `near` cue must be: from the start of the first to the end of the last, in
 # characters of one clause (a question is short; "材料…够不够" and "交给谁" sit within a few words)
 NEAR = 12
-# what ends a clause: words on two sides of it are not said together
-_CLAUSE_END = re.compile(r"[，,。.！!？?；;\s]")
+# a clause: words on two sides of its end are not said together
+_CLAUSE = re.compile(r"[^，,。.！!？?；;\s]+")
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,8 @@ def _step(path: Path, topic: str, raw) -> Step:
 def _near_spans(norm: str, cue: tuple[tuple[str, ...], ...]) -> list[tuple[int, int]]:
     """Where one word of every group of `cue` is said within NEAR characters of one clause, in any order."""
     spans = []
-    for clause in _clauses(norm):
-        start, text = clause
+    for clause in _CLAUSE.finditer(norm):
+        start, text = clause.start(), clause.group()
         found = [[(m.start(), m.end()) for w in group for m in re.finditer(re.escape(w), text)] for group in cue]
         if not all(found):
             continue
@@ -112,15 +112,6 @@ def _near_spans(norm: str, cue: tuple[tuple[str, ...], ...]) -> list[tuple[int, 
             if hi - lo <= NEAR:
                 spans.append((start + lo, start + hi))
     return spans
-
-
-def _clauses(norm: str) -> list[tuple[int, str]]:
-    out, start = [], 0
-    for m in _CLAUSE_END.finditer(norm):
-        out.append((start, norm[start:m.start()]))
-        start = m.end()
-    out.append((start, norm[start:]))
-    return [c for c in out if c[1]]
 
 
 # Words of emphasis inside a question that change nothing it asks

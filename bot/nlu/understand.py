@@ -442,9 +442,10 @@ def _owner_of(text: str, people: list[tuple[int, int, str]], e: dict, within: in
         after = [who for start, _, who in people if e["end"] <= start <= e["end"] + 4 and who != "self"]
         if after:
             return after[0]
-    inside = [who for start, end, who in people if e["start"] <= start and end <= e["end"] and who != "self"]
-    if inside and e["entity"] == "has_certificate":  # "想着给我妈办个残疾证": the one it is done for
-        return inside[0]
+    if e["entity"] == "has_certificate":  # "想着给我妈办个残疾证": the one it is done for, named inside
+        inside = [who for start, end, who in people if e["start"] <= start and end <= e["end"] and who != "self"]
+        if inside:
+            return inside[0]
     return _described(text, people, e) or _owner(people, e["start"], within=within)
 
 
