@@ -143,16 +143,7 @@ def understand(text: str, asking: str | None = None, profile: dict | None = None
     _care_too_short(reading, norm)
     _dibao_stopped_later(reading, norm)
     _claimed_by_others(reading, norm)
-    if "region" in reading.facts and _REGISTERED_ELSEWHERE.search(norm):
-        reading.doubt("region")  # "我们是浑源县的…她户口还在娘家没迁": the place named may not be hers
-    grown = reading.facts.get("age", (reading.inexact.get("age") or (0, 0))[0])
-    for fact in ("orphan", "in_welfare_institution"):  # a child's facts, said of a grown-up ("二十来岁…爹妈都不在了")
-        if fact in reading.facts and isinstance(grown, int) and grown >= 18:
-            reading.doubt(fact)
-    if reading.dont_know and reading.asking and (reading.asking in reading.facts or reading.asking in reading.confirm):
-        reading.dont_know = False  # "哈尔滨的 呼兰 哪个街道记不清了": what is not known is a detail
-    if reading.subject == "self" and not reading.asking and "orphan" in reading.facts:
-        reading.doubt("orphan")  # "我…父母双亡": a writer is most often grown up, and 孤儿 is a child's
+    _out_of_place(reading, norm)
     for fact in list(reading.confirm):
         if fact in reading.facts:  # said plainly elsewhere in the message
             del reading.confirm[fact]
@@ -202,6 +193,21 @@ def _dibao_stopped_later(reading: Reading, text: str) -> None:
 
 
 _CLAIMED = Pattern(r"{claimants}[^。！？!?]{0,12}?{claim_verbs}[^。！？!?]*$")
+
+
+def _out_of_place(reading: Reading, text: str) -> None:
+    """Values that do not fit what else the message says: confirmed, not taken; a don't-know beside the
+    value asked for is about a detail."""
+    if "region" in reading.facts and _REGISTERED_ELSEWHERE.search(text):
+        reading.doubt("region")  # "我们是浑源县的…她户口还在娘家没迁": the place named may not be hers
+    grown = reading.facts.get("age", (reading.inexact.get("age") or (0, 0))[0])
+    for fact in ("orphan", "in_welfare_institution"):  # a child's facts, said of a grown-up ("二十来岁…爹妈都不在了")
+        if fact in reading.facts and isinstance(grown, int) and grown >= 18:
+            reading.doubt(fact)
+    if reading.subject == "self" and not reading.asking and "orphan" in reading.facts:
+        reading.doubt("orphan")  # "我…父母双亡": a writer is most often grown up, and 孤儿 is a child's
+    if reading.dont_know and reading.asking and (reading.asking in reading.facts or reading.asking in reading.confirm):
+        reading.dont_know = False  # "哈尔滨的 呼兰 哪个街道记不清了": what is not known is a detail
 
 
 def _claimed_by_others(reading: Reading, text: str) -> None:
