@@ -63,7 +63,9 @@ _MAX_PIECES = 4
 # Text around a county-level short name that makes it a place in a sentence ("住在呼兰", "崇明人");
 # a name that opens the message is one too (Gazetteer._opens).
 _CUES_BEFORE = ("在", "住", "是", "到", "去", "自", "于", "回", "户口", "户籍", "老家", "家乡")
-_CUES_AFTER = ("人", "户口", "户籍", "那边", "这边", "那里", "这里")
+_CUES_AFTER = ("人", "户口", "户籍", "那边", "这边", "那里", "这里", "那地方", "这地方", "那块", "这块")
+# Right before a town's short name, these say it is where the 户口 is ("户口在澉浦", "户籍是方台的")
+_REGISTRY_CUE = re.compile(r"(?:户口|户籍|老家)(?:还|也|都|就|一直)?(?:在|是|落在|迁到|迁到了)$")
 _EDGE_PUNCT = " \t\r\n,.;:!?，。；：！？、\"'“”‘’()（）[]【】《》"
 
 
@@ -651,9 +653,17 @@ class Gazetteer:
                       or norm[end:].lstrip().startswith(_CUES_AFTER))
             out.append(Mention(pos[start], pos[end - 1] + 1, text[pos[start]:pos[end - 1] + 1], places,
                                weak=not strong))
+        out = self._inside_named(out)
         for start, end in town_shorts:
             out.append(self._town_mention(text, pos[start], pos[end - 1] + 1, self._town_shorts[norm[start:end]]))
         return self._town_mentions(text, norm, pos, sorted(out, key=lambda m: m.start))
+
+    def _inside_named(self, mentions: list[Mention]) -> list[Mention]:
+        """A short name with nothing around it is a place when the sentence also names the city or
+        province it lies in ("哈尔滨的 呼兰那疙瘩", "嘉兴 海盐"): the one names the other's context."""
+        outer = {p.code for m in mentions if not m.weak for p in m.places if p.level in ("province", "city")}
+        return [dataclasses.replace(m, weak=False) if m.weak and len(m.places) == 1
+                and outer & set(self.chain(m.places[0].code)) - {m.places[0].code} else m for m in mentions]
 
     def _town_mention(self, text: str, start: int, end: int, towns: list[Town]) -> Mention:
         """text[start:end] names a town: a mention of the counties it can be in, each with a note."""
@@ -668,8 +678,10 @@ class Gazetteer:
         index = self._town_index()
         n, i = len(norm), 0
         while i < n:
-            for j in range(min(n, i + _TOWN_MAX), i + 2, -1):
-                towns = index.get(norm[i:j])
+            for j in range(min(n, i + _TOWN_MAX), i + 1, -1):
+                towns = index.get(norm[i:j]) if j > i + 2 else None
+                if not towns and _REGISTRY_CUE.search(norm[:i]):
+                    towns = self._town_shorts.get(norm[i:j])  # "户口在澉浦": a town's short name after 户口在
                 if not towns:
                     continue
                 span = (pos[i], pos[j - 1] + 1)

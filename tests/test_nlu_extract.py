@@ -447,6 +447,31 @@ def test_later_in_a_story_is_now():
     # the 户口 said to be elsewhere than the place named: that place is confirmed
     r = understand("我们是大同浑源县的 我小姑子三十二 聋哑人 她户口还在娘家没迁")
     assert "region" not in r.facts and r.confirm.get("region") == "140225"
+    # the 户口 named but tied to no place said: the place where they live is confirmed
+    r = understand("不晓得户口落在哪里 反正一直跟我在嘉兴住", asking="region")
+    assert "region" not in r.facts and r.confirm.get("region") == "330400"
+    # …unless the 户口 is said to be there, or only its kind is said
+    assert understand("我们是奉化的，户口也在这边").facts.get("region") == "330213"
+    assert understand("奉化的 农村户口 肢体二级").facts.get("region") == "330213"
+    assert understand("奉化的，户口本带着").facts.get("region") == "330213"
+
+
+@pytest.mark.parametrize("text,code", [
+    ("儿子户口在澉浦 现在跟我们住在海宁市区 他是精神残疾", "330424"),  # a town's short name after 户口在
+    ("哈尔滨的 呼兰那疙瘩 哪个街道记不清了", "230111"),  # a short name inside a city the message names
+    ("嘉兴的 我在海盐", "330424"),
+])
+def test_the_place_of_the_hukou_and_short_names_inside_a_named_city(text, code):
+    assert understand(text).facts.get("region") == code
+
+
+@pytest.mark.parametrize("text,fact,value", [
+    ("户口在方台 肢体一级", "region", "110106"),  # 方台镇 of 呼兰, or 丰台 mistyped: asked
+    ("住太源", "region", "140100"), ("家里是低保边源户", "household", "low_income"),
+])
+def test_a_value_read_from_a_repaired_typo_is_confirmed(text, fact, value):
+    r = understand(text)
+    assert fact not in r.facts and r.confirm.get(fact) == value
 
 
 def test_who_a_certificate_is_done_for_and_who_only_asks():

@@ -27,7 +27,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["CLIPPED_AT", "MAX_CHARS", "clip", "normalise_text", "repair_typos", "Repair"]
+__all__ = ["CLIPPED_AT", "MAX_CHARS", "clip", "normalise_text", "normalise_with_repairs", "repair_typos", "Repair"]
 
 # Full-width punctuation that NFKC would turn into ASCII: kept as typed (as knowledge.textnorm does).
 _KEEP = frozenset(chr(c) for c in range(0xFF01, 0xFF5F) if not chr(c).isalnum())
@@ -74,14 +74,24 @@ def clip(text: str) -> str:
 
 def normalise_text(text: str) -> str:
     """NFKC, traditional -> simplified, typo repair; the result has the length of `text`."""
+    return normalise_with_repairs(text)[0]
+
+
+def normalise_with_repairs(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """normalise_text(text), and the spans [start, end) its typo repair rewrote: what the reader read
+    there is a guess at what was meant ("户口在方台" read as 丰台), to be confirmed, not taken."""
     if not text:
-        return text or ""
+        return text or "", []
     out = "".join(map(_nfkc_char, text))
     out = _simplified(out)
     out = _standard_spellings(out)
-    out = repair_typos(out)
+    repairs = find_repairs(out) if out and not out.isascii() else []
+    chars = list(out)
+    for start, end, _typed, fixed in repairs:
+        chars[start:end] = fixed
+    out = "".join(chars)
     assert len(out) == len(text)
-    return out
+    return out, [(start, end) for start, end, _typed, _fixed in repairs]
 
 
 def _standard_spellings(text: str) -> str:

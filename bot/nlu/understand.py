@@ -46,7 +46,7 @@ from typing import Any
 from knowledge.language import Pattern, chars, words
 
 from .extract import MONTHS, NUMBER, extract
-from .normalise import clip, normalise_text
+from .normalise import clip, normalise_text, normalise_with_repairs
 
 __all__ = ["Reading", "understand", "option_number", "yes_or_no", "after_yes_or_no", "chosen_number", "supposed", "SUPPOSE", "CORRECTS",
            "CHALLENGE", "PRIVACY_WORDS"]
@@ -123,7 +123,7 @@ def understand(text: str, asking: str | None = None, profile: dict | None = None
     reading = Reading(asking=asking if asking in FACTS else None)
     if not text or not text.strip():
         return reading
-    norm = normalise_text(clip(text))
+    norm, repaired = normalise_with_repairs(clip(text))
     entities = _in_reply_to(extract(norm, about=reading.asking, today=as_of), reading.asking, norm)
     if reading.asking:  # "他哥是自闭症，他不是": only what is said of them counts
         span = _their_clause(norm)
@@ -135,6 +135,7 @@ def understand(text: str, asking: str | None = None, profile: dict | None = None
     _read_descriptions(reading, norm)
     _read_zodiac(reading, norm, as_of)
     _read_places(reading, norm, entities, prefer)
+    _doubt_repaired(reading, entities, repaired)
     if reading.facts.get("employed") is False or any(e["entity"] == "employed" and e["value"] == "false"
                                                       for e in entities):
         reading.facts.pop("months_employed", None)  # "干了二十年…在家待着": the months were of a past job
@@ -156,6 +157,15 @@ def understand(text: str, asking: str | None = None, profile: dict | None = None
         # "说不好，他在外面打工好几年没回来了，现在干啥不知道": what follows the doubt is confirmed
         reading.doubt(reading.asking)
     return reading
+
+
+def _doubt_repaired(reading: Reading, entities: list[dict], repaired: list[tuple[int, int]]) -> None:
+    """A value read from words the typo repair rewrote ("户口在方台" read as 丰台, "低保边源户") is the
+    reader's guess at what was meant: confirmed, never taken."""
+    for e in entities:
+        fact = e["entity"]
+        if fact in reading.facts and any(s < e["end"] and e["start"] < t for s, t in repaired):
+            reading.doubt(fact)
 
 
 # 长期照护 is care "持续6个月以上时间" (国发〔2015〕52号, 补贴对象): a need said to have lasted less is not yet it
@@ -1106,10 +1116,28 @@ def _read_places(reading: Reading, text: str, entities: list[dict], prefer: tupl
         code, note = codes[-1]
         if note and "已于" in note:  # an old name ("奉化市"): the same place, but confirmed
             reading.confirm["region"] = code
+        elif _registry_untied(text, places):
+            reading.confirm["region"] = code
         else:
             reading.facts["region"] = code
         if note:
             reading.notes.append(note)
+
+
+_REGISTRY_NAMED = Pattern(r"(?:{registry_word})(?!{registry_not})")
+_REGISTRY_KIND = Pattern(r"(?:{registry_kind})$")
+_REGISTRY_HERE = Pattern(r"^(?:{registry_then})?(?:{registered_in})?(?:{registry_here})")
+
+
+def _registry_untied(text: str, places: list[dict]) -> bool:
+    """The message names the 户口 but ties no place it names to it ("不晓得户口落在哪里 反正一直跟我在嘉兴
+    住", "户口在澉浦 现在住在海宁市区"): the 户口 decides, so the place read is confirmed, not taken."""
+    if any(_REGISTERED.search(text[:e["start"]]) for e in places):
+        return False
+    for m in _REGISTRY_NAMED.finditer(text):
+        if not _REGISTRY_KIND.search(text[:m.start()]) and not _REGISTRY_HERE.search(text[m.end():m.end() + 8]):
+            return True
+    return False
 
 
 _REGISTERED = Pattern(r"(?:{registry}{registry_then}?{registered_in}?|{moved_to})\s*$")
