@@ -488,3 +488,18 @@ def test_who_a_certificate_is_done_for_and_who_only_asks():
 def test_a_negation_before_english_words_denies_them(text):
     r = understand(text)
     assert r.facts.get("has_certificate", r.confirm.get("has_certificate")) is False, (text, r.facts, r.confirm)
+
+
+@pytest.mark.parametrize("text", [
+    "本市实施的困难残疾人生活补贴制度,其中有一条是低收入对象每月增加200元",  # real message (dev), a group of people
+    "低收入人群有什么补贴", "收入多少算低保户", "这收入指的是多少为低收入?",
+])
+def test_a_group_of_people_or_what_a_term_means_is_nobodys_household(text):
+    r = understand(text)
+    assert "household" not in r.facts, r.facts
+
+
+def test_someone_said_to_be_of_a_group_is_of_it():
+    assert understand("我是低保对象").facts.get("household") == "dibao"
+    assert understand("他家属于低收入人群 肢体二级").facts.get("household") == "low_income"
+    assert understand("低保对象", asking="household").facts.get("household") == "dibao"  # the reply itself

@@ -101,6 +101,8 @@ _UNSTATED_BEFORE = Pattern(r"{unstated_before}[^，。,.;；!！?？\s]{0,8}$|{u
 _NOW = Pattern("{now}")
 _UNSTATED_WORD = Pattern("{unstated_before}")  # matched at a reach's start, or searched for in a clause
 _UNSTATED_AFTER = Pattern("^{unstated_after}")
+_GROUP_AFTER = Pattern(r"^(?:{group_after})[^，。,.;；!！?？\s]")
+_MEMBER_BEFORE = Pattern(r"(?:{speaker}|{we}|他|她|家)[^，。,.;；!！?？\s]{0,4}(?:{member_is})[^，。,.;；!！?？\s]{0,3}$")
 _ASKS_HOW_WHERE = Pattern("{asks_how_where}")
 _LAPSED = Pattern("{lapsed}")  # later in the clause: "办了又过期了"
 _IF_AFTER = Pattern("^{if_after}")
@@ -143,6 +145,8 @@ def unstated(text: str, start: int, end: int) -> bool:
         return True  # "残疾证怎么办"; but "低保户咋申请护理补贴" asks about another programme
     if _LAPSED.search(after[:12]):
         return True
+    if _GROUP_AFTER.match(after) and not _MEMBER_BEFORE.search(before):
+        return True  # "低保对象能领多少": a group of people, not this person
     if _IF_AFTER.match(after) and _QUESTION_REST.search(text[end:]):
         return True  # "上班以后低保还能保留多久": a case asked about
     if _COMPARED_WITH.match(after):
