@@ -503,3 +503,31 @@ def test_someone_said_to_be_of_a_group_is_of_it():
     assert understand("我是低保对象").facts.get("household") == "dibao"
     assert understand("他家属于低收入人群 肢体二级").facts.get("household") == "low_income"
     assert understand("低保对象", asking="household").facts.get("household") == "dibao"  # the reply itself
+
+
+LONG_LETTER = ("我90岁了,不记得该怎么申请鉴定了,自己身体也不好走动不方便。我老婆今年83岁,后来情况越来越严重,吃饭完全靠喂,"
+               "大小便根本不知道什么时候会拉,话也不会讲了。儿子50多岁还没退休,有两个孩子,小的今年刚上小学,女儿一家在滨江。")
+
+
+def test_a_place_named_in_passing_in_a_long_story_is_confirmed():
+    # real message s007 (dev), cut: the daughter's family lives in 滨江; where the writer's 户口 is, is not said
+    r = understand(LONG_LETTER)
+    assert "region" not in r.facts and r.confirm.get("region") == "330108"
+    # a place in an office's name: where something was done, maybe in another county
+    r = understand("我叫唐喜爱,家里孩子2012年出生,1周岁时还不会开口说话,跟他交流时也没有什么反应,后来去了好几个医院,结果都一样。"
+                   "2015年6月23日,在安庆市残联康复中心筛选合格后,我们接到省立医院可以免费手术的通知。")
+    assert "region" not in r.facts
+    # the words say where they live: taken, however long the story
+    r = understand("尊敬的区领导：您好！我是崇明区竖新镇居民，家中三口人，一直享受最低生活保障。我本人今年三十九岁，是持证的"
+                   "肢体四级残疾人，左手因工伤缺了两根手指。今年七月份，我到一家农业合作社做仓库管理员。")
+    assert r.facts.get("region") == "310151"
+    assert understand("女儿一家在滨江").facts.get("region") == "330108"  # a short message: nothing else to be
+
+
+@pytest.mark.parametrize("text,fact", [
+    ("去年村上说我有工作收入了，低保要退，给了我半年的渐退期", "months_above_line"),  # the period's length
+    ("家里本来是低保，去年我开店收入高了，低保就取消了", "household"),  # what it was
+    ("坚持做康复训练在他们长大后能基本生活自理", "needs_long_term_care"),  # what is hoped for
+])
+def test_a_period_granted_a_former_state_and_a_hope_state_nothing_now(text, fact):
+    assert fact not in understand(text).facts

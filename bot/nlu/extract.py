@@ -652,6 +652,7 @@ def grade_context(text: str, start: int, end: int) -> bool:
 
 
 _DENIED_RIGHT_BEFORE = Pattern("{denied_right_before}$")
+_PERIOD_AFTER = Pattern("{period_after}")
 _COUNT_FILLERS = Pattern(r"[{count_fillers:chars}，,。.\s]")
 
 
@@ -662,6 +663,8 @@ def _context_months(text: str, start: int, end: int) -> tuple[str, bool]:
     measures no work: months (said of nothing the rules count). With it, whether that word is far from
     the count (more than `_FAR` characters): then what the count measures is a guess ("查出病到今年快十年
     了…我在太原上班")."""
+    if _PERIOD_AFTER.match(text, end):
+        return MONTHS, False  # "半年的渐退期": how long the period lasts
     before, after = _clause(text, start, end)
     lo, hi = start - len(before), end + len(after)
 

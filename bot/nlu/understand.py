@@ -1116,12 +1116,56 @@ def _read_places(reading: Reading, text: str, entities: list[dict], prefer: tupl
         code, note = codes[-1]
         if note and "已于" in note:  # an old name ("奉化市"): the same place, but confirmed
             reading.confirm["region"] = code
-        elif _registry_untied(text, places):
+        elif _registry_untied(text, places) or (len(text) > LONG_STORY and reading.asking != "region"
+                                                and not any(_anchored(text, e) for e in places if _code_of(e) == code)):
             reading.confirm["region"] = code
         else:
             reading.facts["region"] = code
         if note:
             reading.notes.append(note)
+
+
+# A message longer than this is a story: people, places and times come and go in it
+LONG_STORY = 80
+_ANCHOR_BEFORE = Pattern(r"(?:{registered_before})[^，。,.;；\s]{0,4}$")
+_RESIDENT_AFTER = Pattern(r"^(?:的)?(?:{resident_after})|^[^，。,.;；\s]{0,6}?(?:村民|居民)")
+_ORG_AFTER = Pattern(r"^(?:的)?(?:{org_after})")
+_OPENS_CLAUSE = Pattern(r"(?:^|[，。,.;；!！?？：:\s])\s*$")
+
+
+@lru_cache(maxsize=1)
+def _other_family() -> re.Pattern:
+    """A relative's household right before a place: "女儿一家在", "儿子他们一家住在"."""
+    from knowledge.lexicon import SUBJECT, lexicon
+
+    names = {t for term in lexicon().terms(SUBJECT) if term.value != "self" for t in term.terms}
+    found = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+    return re.compile(f"(?:{found})(?:他们|她们)?(?:一家|一家人|全家)(?:都)?(?:在|住在|住)$")
+
+
+def _code_of(e: dict) -> str | None:
+    from knowledge.gazetteer import PlaceError, gazetteer
+
+    if re.fullmatch(r"\d{6}", e["value"]):
+        return e["value"]
+    try:
+        return gazetteer().resolve(e["value"]).code
+    except PlaceError:
+        town = _town(e["value"], ())
+        return town[0] if town else None
+
+
+def _anchored(text: str, e: dict) -> bool:
+    """Whether the words around a place say it is where the person's 户籍 or home is (see language.yaml
+    resident_after, org_after): "我是崇明区竖新镇居民", "家住周至县", "奉化的，…"; not "女儿一家在滨江"
+    nor "在安庆市残联康复中心"."""
+    before, after = text[max(0, e["start"] - 10):e["start"]], text[e["end"]:e["end"] + 12]
+    if _ANCHOR_BEFORE.search(before):
+        return not _other_family().search(before)  # "女儿一家在滨江": a relative's home, not theirs
+    if _ORG_AFTER.match(after):
+        return False
+    return bool(_RESIDENT_AFTER.match(after) or (_OPENS_CLAUSE.search(before) and after[:1] == "的")
+                or not text[:e["start"]].strip())
 
 
 _REGISTRY_NAMED = Pattern(r"(?:{registry_word})(?!{registry_not})")
