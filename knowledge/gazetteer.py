@@ -66,6 +66,8 @@ _CUES_BEFORE = ("在", "住", "是", "到", "去", "自", "于", "回", "户口"
 _CUES_AFTER = ("人", "户口", "户籍", "那边", "这边", "那里", "这里", "那地方", "这地方", "那块", "这块")
 # Right before a town's short name, these say it is where the 户口 is ("户口在澉浦", "户籍是方台的")
 _REGISTRY_CUE = re.compile(r"(?:户口|户籍|老家)(?:还|也|都|就|一直)?(?:在|是|落在|迁到|迁到了)$")
+_OF = ("的", "额", "个")
+_WE = ("我们", "俺们", "咱们", "阿拉", "伲")  # "阿拉嘉善额", "我们海宁的": where we are from
 _EDGE_PUNCT = " \t\r\n,.;:!?，。；：！？、\"'“”‘’()（）[]【】《》"
 
 
@@ -650,6 +652,7 @@ class Gazetteer:
                       or self._alone_in_clause(norm, start, end)
                       or self._opens(norm, start, end)
                       or norm[:start].rstrip().endswith(_CUES_BEFORE)
+                      or (norm[:start].rstrip().endswith(_WE) and norm[end:end + 1] in _OF)
                       or norm[end:].lstrip().startswith(_CUES_AFTER))
             out.append(Mention(pos[start], pos[end - 1] + 1, text[pos[start]:pos[end - 1] + 1], places,
                                weak=not strong))
@@ -708,12 +711,14 @@ class Gazetteer:
     def _opens(norm: str, start: int, end: int) -> bool:
         """A name that opens the message ("奉化的，肢体二级", "崇明 我儿子…"), or opens a clause and
         is followed by 的 ("…，汾阳的，…"): people put where they are from first."""
-        before = norm[:start].rstrip(" \t")
+        raw = norm[:start]
+        before = raw.rstrip(" \t")
         if not before.strip(_EDGE_PUNCT):
             return True
-        if norm[end:end + 1] == "的" and not norm[end + 1:].strip(_EDGE_PUNCT):
+        of = norm[end:end + 1] in _OF  # 的, or 额 and 个 in 吴语 ("崇明额", "平湖个")
+        if of and not norm[end + 1:].strip(_EDGE_PUNCT):
             return True  # "…，奶奶八十了，崇明的": said last
-        return before[-1] in _EDGE_PUNCT and norm[end:end + 1] == "的"
+        return (before[-1] in _EDGE_PUNCT or raw[-1:] in (" ", "\t")) and of  # "刚确诊 海宁的 康复…"
 
     @staticmethod
     def _alone_in_clause(norm: str, start: int, end: int) -> bool:

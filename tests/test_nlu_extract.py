@@ -531,3 +531,38 @@ def test_a_place_named_in_passing_in_a_long_story_is_confirmed():
 ])
 def test_a_period_granted_a_former_state_and_a_hope_state_nothing_now(text, fact):
     assert fact not in understand(text).facts
+
+
+@pytest.mark.parametrize("text,asked,fact,value", [
+    ("他没有 我在厂里上班", "employed", "employed", False),  # the speaker's own job said after the answer
+    ("孩子没有 我自己有一个 我是肢体四级", "has_certificate", "has_certificate", False),
+    ("就一般人家", "household", "household", "none"),
+])
+def test_a_reply_about_them_beside_the_speakers_own(text, asked, fact, value):
+    r = understand(text, asking=asked)
+    assert r.facts.get(fact) == value
+    assert "disability_grade" not in r.facts  # 我是肢体四级: the speaker's
+
+
+@pytest.mark.parametrize("text", ["这我哪知道 证又不在我这", "具体几级我真说不上来"])
+def test_everyday_not_knowing(text):
+    assert understand(text, asking="disability_grade").dont_know
+
+
+@pytest.mark.parametrize("text,code", [
+    ("孩子三岁半 自闭症 刚确诊 海宁的 康复救助怎么申请", "330481"),  # a place and 的 between pauses
+    ("阿拉屋里厢老头子中风了 半边身体动弗了 崇明额 残疾证还呒没办 护理补贴好领伐", "310151"),  # 吴语 额 for 的
+    ("阿拉嘉善额 娘舅智力残疾 有证额 二级", "330421"),  # 阿拉: we
+])
+def test_where_people_say_they_are_from(text, code):
+    assert understand(text).facts.get("region") == code
+
+
+def test_wu_negation_and_the_wu_of_after_a_place():
+    r = understand("阿拉屋里厢老头子中风了 半边身体动弗了 崇明额 残疾证还呒没办 护理补贴好领伐")
+    assert r.facts.get("has_certificate") is False  # 呒没 is 没有; 崇明额 is 崇明的, not 崇明 and 我
+
+
+@pytest.mark.parametrize("text", ["康复可以报不嘛", "康复还能给报不能", "俺家闺女十二了 智力二级 有证 恁这能申请康复不"])
+def test_rehabilitation_asked_about_as_people_ask(text):
+    assert "child_rehab_aid" in understand(text).programs

@@ -407,9 +407,12 @@ def _people(text: str, entities: list[dict]) -> list[tuple[int, int, str]]:
         # 孩子爸爸: not 孩子, 爸爸; 我姐夫: not 我姐
         out = [p for p in out if not (p[0] < m.end() and m.start() < p[1])]
         out.append((m.start(), m.end(), "other:" + m.group()))
+    places_end = {e["end"] for e in entities if e["entity"] == "region"}
     for m in _SELF.finditer(text):
         if _KNOWS.match(text[m.end():]):
             continue  # "几级额不清楚": what the speaker knows, not who the facts after it are of
+        if m.group() == "额" and m.start() in places_end:
+            continue  # "崇明额": 的 in 吴语, after a place
         if not any(a <= m.start() < b for a, b, _ in out):
             out.append((m.start(), m.end(), "self"))
     out.sort()
@@ -790,6 +793,7 @@ _ECHO = re.compile(r"^(?:[^，,。.;；!！?？\s]{1,8}[?？]\s*)+(?=\S)")
 
 
 # someone other than the person asked about, named in a clause of the reply ("他哥", "我姐家", "邻居")
+_ME_INSTEAD = Pattern("{me_instead}")
 _SOMEONE_ELSE = Pattern("{other_people}|{speaker}{kin}")
 
 
@@ -803,7 +807,8 @@ def _their_clause(text: str) -> tuple[int, int] | None:
     for i in range(len(clauses) - 1, -1, -1):
         if _THEM.match(clauses[i].group()):
             # someone else named before it, or after it ("他没有，有证的是他哥")
-            if any(_SOMEONE_ELSE.search(c.group()) for j, c in enumerate(clauses) if j != i):
+            if any(_SOMEONE_ELSE.search(c.group()) or (j > i and _ME_INSTEAD.match(c.group()))
+                   for j, c in enumerate(clauses) if j != i):
                 return clauses[i].start(), clauses[i].end()
             return None
     return None
