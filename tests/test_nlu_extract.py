@@ -566,3 +566,10 @@ def test_wu_negation_and_the_wu_of_after_a_place():
 @pytest.mark.parametrize("text", ["康复可以报不嘛", "康复还能给报不能", "俺家闺女十二了 智力二级 有证 恁这能申请康复不"])
 def test_rehabilitation_asked_about_as_people_ask(text):
     assert "child_rehab_aid" in understand(text).programs
+
+
+def test_a_son_named_by_his_place_among_siblings_is_who_the_story_is_about():
+    r = understand("编辑同志：我是云南曲靖市会泽县的，我家小儿子今年九岁，生下来就听不见，也不会说话，去年在县残联评了多重残疾"
+                   "一级，证也领了。孩子现在在昆明特殊教育学校读书，我在昆明做保洁。")
+    assert "employed" not in r.facts  # the writer's job, not the boy's
+    assert r.facts.get("age") == 9

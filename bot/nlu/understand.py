@@ -1135,6 +1135,9 @@ LONG_STORY = 80
 _ANCHOR_BEFORE = Pattern(r"(?:{registered_before})[^，。,.;；\s]{0,4}$")
 _RESIDENT_AFTER = Pattern(r"^(?:的)?(?:{resident_after})|^[^，。,.;；\s]{0,6}?(?:村民|居民)")
 _ORG_AFTER = Pattern(r"^(?:的)?(?:{org_after})")
+# "…，在太原，…": a clause that is the place alone, with 在 or 是 before it, 的 or 这边 after it
+_CLAUSE_OF_ITS_OWN = Pattern(r"(?:^|[，。,.;；!！?？：:\s])(?:{place_is})?$")
+_CLAUSE_ENDS = Pattern(r"(?:{place_after})?(?:$|[，。,.;；!！?？\s])")
 _OPENS_CLAUSE = Pattern(r"(?:^|[，。,.;；!！?？：:\s])\s*$")
 
 
@@ -1170,7 +1173,7 @@ def _anchored(text: str, e: dict) -> bool:
     if _ORG_AFTER.match(after):
         return False
     return bool(_RESIDENT_AFTER.match(after) or (_OPENS_CLAUSE.search(before) and after[:1] == "的")
-                or not text[:e["start"]].strip())
+                or not text[:e["start"]].strip() or _CLAUSE_OF_ITS_OWN.search(before) and _CLAUSE_ENDS.match(after))
 
 
 _REGISTRY_NAMED = Pattern(r"(?:{registry_word})(?!{registry_not})")
