@@ -573,3 +573,14 @@ def test_a_son_named_by_his_place_among_siblings_is_who_the_story_is_about():
                    "一级，证也领了。孩子现在在昆明特殊教育学校读书，我在昆明做保洁。")
     assert "employed" not in r.facts  # the writer's job, not the boy's
     assert r.facts.get("age") == 9
+
+
+def test_a_reply_about_two_of_the_family_is_confirmed():
+    r = understand("我爱人是二级 孩子的我记不清了", asking="disability_grade")
+    assert "disability_grade" not in r.facts and r.confirm.get("disability_grade") == 2
+    assert understand("我儿子二级", asking="disability_grade").facts.get("disability_grade") == 2
+
+
+def test_taken_in_by_a_family_is_not_in_an_institution():
+    r = understand("小时候在福利院待过 后来被现在的爸妈收养了", asking="in_welfare_institution")
+    assert r.facts.get("in_welfare_institution", r.confirm.get("in_welfare_institution")) is False

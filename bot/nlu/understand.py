@@ -607,6 +607,12 @@ def _read_entities(reading: Reading, text: str, entities: list[dict]) -> None:
         # "家里残疾人找到工作了，低保是不是马上就停": with no one named, work said beside a question about
         # what then becomes of 低保 may be the case asked about: confirmed
         reading.doubt("employed")
+    named = {who for _, _, who in people if who not in ("self", "third") and not who.startswith("other:")}
+    if reading.asking and len(named) >= 2:
+        # "我爱人是二级 孩子的我记不清了": a reply about two of the family; which is the one asked about is not
+        # said, so what it says is confirmed
+        for fact in list(reading.facts):
+            reading.doubt(fact)
     if len(by_age) == 1 and "age" not in reading.facts and "age" not in reading.confirm:
         value = by_age[0]["value"]
         if value.isdigit() and 1 <= int(value) <= 120:
