@@ -584,3 +584,11 @@ def test_a_reply_about_two_of_the_family_is_confirmed():
 def test_taken_in_by_a_family_is_not_in_an_institution():
     r = understand("小时候在福利院待过 后来被现在的爸妈收养了", asking="in_welfare_institution")
     assert r.facts.get("in_welfare_institution", r.confirm.get("in_welfare_institution")) is False
+
+
+def test_the_child_is_the_son_the_story_named():
+    r = understand("我儿子今年十四岁，评的是肢体二级。想问一下孩子这种情况能不能领护理补贴")
+    assert r.facts.get("age") == 14 and r.facts.get("disability_grade") == 2
+    # a son and a daughter named: 孩子 is either, and no one's facts are given to the other
+    r = understand("我儿子今年十四岁，我女儿肢体二级，孩子能领护理补贴吗")
+    assert "disability_grade" not in r.facts or "age" not in r.facts

@@ -425,7 +425,20 @@ def _people(text: str, entities: list[dict]) -> list[tuple[int, int, str]]:
         # with no one named before, 他/她 is the person the conversation is about
         out.append((m.start(), m.end(), earlier[-1][2] if earlier else "third"))
         out.sort()
-    return out
+    return _one_child(out)
+
+
+# 孩子 said of a son or a daughter the message names ("我儿子今年十四岁…想问一下孩子这种情况"): one child
+_CHILDREN = ("son", "daughter")
+
+
+def _one_child(people: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """孩子 and 娃 are the son or the daughter when the message names one of them and not the other."""
+    named = {who for _, _, who in people if who in _CHILDREN}
+    if len(named) != 1:
+        return people
+    (child,) = named
+    return [(a, b, child if who == "child" else who) for a, b, who in people]
 
 
 # "我问的是我女儿", "帮一个阿姨问", "是我妈有残疾": who the message is about, said outright.
