@@ -592,3 +592,23 @@ def test_the_child_is_the_son_the_story_named():
     # a son and a daughter named: 孩子 is either, and no one's facts are given to the other
     r = understand("我儿子今年十四岁，我女儿肢体二级，孩子能领护理补贴吗")
     assert "disability_grade" not in r.facts or "age" not in r.facts
+
+
+def test_a_later_value_after_but_is_confirmed():
+    r = understand("平时能自己吃饭穿衣，但离不开人看着，出门会走丢")
+    assert "needs_long_term_care" not in r.facts and r.confirm.get("needs_long_term_care") is True
+
+
+@pytest.mark.parametrize("text", ["洗澡上厕所都要我妈帮忙", "日日要人喂饭", "现在在家，无法工作，需专人照看", "他现在在家里躺着不能动"])
+def test_care_in_more_words(text):
+    assert understand(text).facts.get("needs_long_term_care") is True
+
+
+def test_a_call_summary_names_the_caller_in_the_third_person():
+    # 来电人 is who calls, and 跟着来电人 names them as whom the child lives with: the autism is the daughter's
+    r = understand("来电人反映：其本人在嘉兴市南湖区一家物流公司上班，户口在安徽省阜阳市临泉县，女儿今年三岁多，跟着来电人在"
+                   "嘉兴生活，近期在嘉兴市第二医院确诊孤独症，暂未办残疾证。")
+    assert r.facts.get("autism") is True and r.facts.get("age") == 3 and "employed" not in r.facts
+    r = understand("来电人反映：其本人户籍在河南省南阳市邓州市，今年四十六岁，重新评定为视力二级，残疾证已经换了。家里有老人孩子，"
+                   "属于低收入家庭。")
+    assert r.facts.get("household") == "low_income"  # the children the family has are not another family

@@ -57,6 +57,7 @@ __all__ = ["Reading", "understand", "option_number", "yes_or_no", "after_yes_or_
 _PUNCT = " \t\r\n,.;:!?，。；：！？、~～…\"'“”‘’()（）"
 _FILLERS = Pattern(r"^{fillers}+[，,\s]*(?=\S)")
 _CORRECTION = Pattern("{correction}")
+_CONTRAST = Pattern("{contrast}")
 _ALTERNATIVE = Pattern("{alternative}")
 _OPTION = Pattern(r"^{option_before}?(?P<n>\d{1,2}|[一二三四五六七八九十]){option_after}?$")
 # A message that says it corrects what was said before ("刚才说错了，证还没办下来", "我记岔了，是三级")
@@ -413,6 +414,8 @@ def _people(text: str, entities: list[dict]) -> list[tuple[int, int, str]]:
             continue  # "几级额不清楚": what the speaker knows, not who the facts after it are of
         if m.group() == "额" and m.start() in places_end:
             continue  # "崇明额": 的 in 吴语, after a place
+        if text[:m.start()].endswith(tuple(words("not_self_after_words"))):
+            continue  # "跟着来电人在嘉兴生活": the speaker as an object
         if not any(a <= m.start() < b for a, b, _ in out):
             out.append((m.start(), m.end(), "self"))
     out.sort()
@@ -464,7 +467,13 @@ def _people_of_families(text: str, people: list[tuple[int, int, str]]) -> list[t
             continue  # "我前夫家里": his family's
         out = [p for p in out if not (m.start() <= p[0] < m.end())]
         out.append((m.start(), m.end(), "family"))
+        members = _MEMBERS.match(text, m.end())
+        if members:  # "家里有老人孩子，属于低收入家庭": who the family has, not another family
+            out = [p for p in out if not (members.start() <= p[0] < members.end())]
     return sorted(out)
+
+
+_MEMBERS = Pattern(r"(?:还|就|只)?有[^，。,.;；!！?？\s]*")
 
 
 def _owner_of(text: str, people: list[tuple[int, int, str]], e: dict, within: int | None = None) -> str | None:
@@ -621,7 +630,7 @@ def _read_entities(reading: Reading, text: str, entities: list[dict]) -> None:
         # what then becomes of 低保 may be the case asked about: confirmed
         reading.doubt("employed")
     named = {who for _, _, who in people if who not in ("self", "third") and not who.startswith("other:")}
-    if reading.asking and len(named) >= 2:
+    if reading.asking and len(named) >= 2 and not _ABOUT.search(text):  # unless it says which ("残疾的是外孙女")
         # "我爱人是二级 孩子的我记不清了": a reply about two of the family; which is the one asked about is not
         # said, so what it says is confirmed
         for fact in list(reading.facts):
@@ -668,8 +677,10 @@ def _choose_one(text: str, found: list[dict]) -> dict | None:
             _within(exact[0]["value"], e["value"]) for e in found if "~" in e["value"]):
         return exact[-1]  # "实岁十二，虚岁十三": the exact number the other's range holds
     between = text[found[0]["start"]:found[-1]["start"]]
-    if _ALTERNATIVE.search(between) or not _CORRECTION.search(between):
+    if _ALTERNATIVE.search(between):
         return None
+    if not _CORRECTION.search(between):
+        return {**found[-1], "unsure": True} if _CONTRAST.search(between) else None
     return found[-1]
 
 
