@@ -25,7 +25,8 @@ _spec.loader.exec_module(replies)
 # Recorded on 2026-12-07, never tuned to: the whole reader may not get worse, and the learned reader
 # alone must stay above this accuracy on replies its authors never saw.
 # 2026-12-07, third session: 8 wrong, 6.6% missed, 93.5% on unseen words
-BLIND_RECORDED = {"wrong": 8, "missed_share": 0.07, "learned_accuracy_unseen": 0.93}
+# 2026-12-08: 7 wrong, 5.8% missed, 94.3% on unseen words (a hedge before a value confirms it, round 8)
+BLIND_RECORDED = {"wrong": 7, "missed_share": 0.06, "learned_accuracy_unseen": 0.94}
 
 
 @pytest.mark.parametrize("text,fact,value", [

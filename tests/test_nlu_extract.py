@@ -536,7 +536,6 @@ def test_a_period_granted_a_former_state_and_a_hope_state_nothing_now(text, fact
 @pytest.mark.parametrize("text,asked,fact,value", [
     ("他没有 我在厂里上班", "employed", "employed", False),  # the speaker's own job said after the answer
     ("孩子没有 我自己有一个 我是肢体四级", "has_certificate", "has_certificate", False),
-    ("就一般人家", "household", "household", "none"),
 ])
 def test_a_reply_about_them_beside_the_speakers_own(text, asked, fact, value):
     r = understand(text, asking=asked)
@@ -612,3 +611,19 @@ def test_a_call_summary_names_the_caller_in_the_third_person():
     r = understand("来电人反映：其本人户籍在河南省南阳市邓州市，今年四十六岁，重新评定为视力二级，残疾证已经换了。家里有老人孩子，"
                    "属于低收入家庭。")
     assert r.facts.get("household") == "low_income"  # the children the family has are not another family
+
+
+def test_oneself_opening_a_clause_is_whoever_the_message_is_about():
+    r = understand("另反映本人是視力殘疾人,原來一直由母親照顧自己。現在母親去世了,自己一個人生活不能自理。")  # real message (dev)
+    assert r.facts.get("needs_long_term_care") is True  # not the mother's
+    r = understand("我爸瘫了三年，我妈在照顾，自己不能翻身")
+    assert r.facts.get("needs_long_term_care") is True  # the father's: he is who it is about
+
+
+@pytest.mark.parametrize("text,confirm", [
+    ("好像是精神三级", {"disability_category": "mental", "disability_grade": 3}),
+    ("像是孤独症", {"autism": True}),
+])
+def test_a_hedged_value_is_confirmed_not_dropped(text, confirm):
+    r = understand(text)
+    assert r.confirm == confirm and not r.facts

@@ -369,6 +369,8 @@ _AS_OBJECT = Pattern("{as_object}$")
 _REPORTS = Pattern("^{reports}")
 _ROLE = Pattern(r"{role_before}[^，。,.;；!！?？\s]{0,6}$")  # "是村里的赤脚医生": what they are
 # the speaker as the one something is said of: not as an object ("要我帮忙", "跟我过")
+TOPIC = "topic"  # 自己 opening a clause: whoever the message is about (see _read_entities)
+_SELF_ALONE = Pattern(r"(?:^|(?<=[，。,.;；!！?？\s]))(?:{self_alone})")
 _SELF = Pattern("(?<![{not_self_before:chars}]){self_words}(?!{not_self_after})")
 # whom 他 and 她 cannot stand for
 _MALE = Pattern("{male}")
@@ -418,6 +420,9 @@ def _people(text: str, entities: list[dict]) -> list[tuple[int, int, str]]:
             continue  # "跟着来电人在嘉兴生活": the speaker as an object
         if not any(a <= m.start() < b for a, b, _ in out):
             out.append((m.start(), m.end(), "self"))
+    for m in _SELF_ALONE.finditer(text):
+        if not any(a <= m.start() < b for a, b, _ in out):
+            out.append((m.start(), m.end(), TOPIC))
     out.sort()
     for m in re.finditer(r"[他她](?!们)", text):
         if any(a <= m.start() < b for a, b, _ in out) or _REPORTS.match(text[m.end():]):
@@ -526,6 +531,7 @@ _NEAR = 8
 def _main_person(text: str, people: list[tuple[int, int, str]], entities: list[dict]) -> str | None:
     """Who the message is about: the person it says it asks about ("我问的是我女儿"), else the person
     named last before its first disability fact that is not someone else's (邻居家孩子是自闭症…)."""
+    people = [p for p in people if p[2] != TOPIC]  # 自己: whoever it is about, decided here
     for m in _ABOUT.finditer(text):
         group = next(g for g in ("who", "who2", "who3") if m.group(g))
         start, end = m.start(group), m.end(group)
@@ -557,6 +563,8 @@ def _read_entities(reading: Reading, text: str, entities: list[dict]) -> None:
     main = _main_person(text, people, entities)
     if reading.asking and main is not None and main.startswith("other:"):
         main = None  # a reply is about the person asked about; "他哥是自闭症" is about someone else
+    # "现在母亲去世了,自己一个人生活不能自理": 自己 is whoever the message is about, not the mother
+    people = [(a, b, (main or "self") if who == TOPIC else who) for a, b, who in people]
     if main and not main.startswith("other:") and main != "third":
         reading.subject = main
     family = _people_of_families(text, people)
