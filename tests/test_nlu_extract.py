@@ -627,3 +627,11 @@ def test_oneself_opening_a_clause_is_whoever_the_message_is_about():
 def test_a_hedged_value_is_confirmed_not_dropped(text, confirm):
     r = understand(text)
     assert r.confirm == confirm and not r.facts
+
+
+def test_the_parents_age_is_not_the_persons():
+    r = understand("我弟弟今年三十七岁，精神残疾三级，有证。父母都七十多岁了。")
+    assert r.facts.get("age") == 37
+    # parents said to be gone are an orphan's words, not a person the facts after them are of
+    r = understand("我表妹从小没了爸妈一直在县里的儿童福利院长大的今年十五了听力二级")
+    assert r.facts.get("age") == 15 and r.facts.get("disability_grade") == 2

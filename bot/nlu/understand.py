@@ -369,6 +369,8 @@ _AS_OBJECT = Pattern("{as_object}$")
 _REPORTS = Pattern("^{reports}")
 _ROLE = Pattern(r"{role_before}[^，。,.;；!！?？\s]{0,6}$")  # "是村里的赤脚医生": what they are
 # the speaker as the one something is said of: not as an object ("要我帮忙", "跟我过")
+_PARENTS_GONE_AFTER = Pattern("(?:都|也|早|早就|很早就|前几年|都已经|已经|先后)?(?:{parents_gone_after})")
+_PARENTS_GONE_BEFORE = Pattern("(?:{parents_gone_before})$")
 TOPIC = "topic"  # 自己 opening a clause: whoever the message is about (see _read_entities)
 _SELF_ALONE = Pattern(r"(?:^|(?<=[，。,.;；!！?？\s]))(?:{self_alone})")
 _SELF = Pattern("(?<![{not_self_before:chars}]){self_words}(?!{not_self_after})")
@@ -403,6 +405,9 @@ def _people(text: str, entities: list[dict]) -> list[tuple[int, int, str]]:
     for m in _OTHER_PEOPLE.finditer(text):
         if _REPORTS.match(text[m.end():]):
             continue
+        if m.group() in words("parents") and (_PARENTS_GONE_AFTER.match(text, m.end())
+                                               or _PARENTS_GONE_BEFORE.search(text[:m.start()])):
+            continue  # "从小没了爸妈", "爹妈都不在了": an orphan's words, not a person named
         if m.group() in words("roles") and _ROLE.search(text[max(0, m.start() - 9):m.start()]):
             continue
         if any(a <= m.start() and m.end() <= b and not who.startswith("other:") for a, b, who in out):
