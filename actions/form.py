@@ -33,8 +33,8 @@ from bot.conversation.questions import confirmation, question, reply
 from rules.facts import FACTS
 
 from .profile import (CHOICES_SLOT, CONFIRMING_SLOT, MISSES_SLOT, PROGRAMS_SLOT, SUBJECT_SLOT, UNSURE_SLOT,
-                      BadValue, asking_scope, canonical, entities, misses, next_fact, profile_from_slots,
-                      unsure_facts, valid_programs)
+                      BadValue, asked_in_a_row, asking_scope, canonical, entities, misses, next_fact,
+                      profile_from_slots, unsure_facts, valid_programs)
 from .verdicts import say
 
 CERTIFICATE_ASSUMED = "您说了残疾等级，我就按已经办了残疾人证来判断。如果没有证，请告诉我：没有残疾证。"
@@ -102,7 +102,12 @@ class ValidateProfileForm(FormValidationAction):
         if rejected:  # a value just refused is asked again at once, unless it has been asked twice
             return rejected[:1]
         profile, _ = profile_from_slots(tracker.slots)
-        fact = next_fact(profile, asking_scope(tracker, profile), skip=unsure_facts(tracker))
+        skip = unsure_facts(tracker)
+        fact = next_fact(profile, asking_scope(tracker, profile), skip=skip)
+        if fact and asked_in_a_row(tracker, fact) >= 2:
+            # asked twice, then a question of the person's own answered in between: a third time in a row
+            # would trap them, so the next fact comes (this one can still be said at any time)
+            fact = next_fact(profile, asking_scope(tracker, profile), skip=[*skip, fact])
         return [fact] if fact else []
 
     async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -514,6 +514,17 @@ def test_no_question_comes_more_than_twice_in_a_row(bot):
     assert all(r["verdict"] in ("need_info", "ineligible", "refer", "eligible") for r in replies.results)
 
 
+def test_a_question_of_ones_own_after_two_misses_does_not_bring_the_question_a_third_time(bot):
+    # blind conversation E028 (round e, 2026-12-08): an answer the bot took for a question of its own, after
+    # the question had come twice, was answered, and the question came a third time
+    first = bot.say("我爸肢体一级，在太原，能领护理补贴吗", "side-third")
+    assert first.asks == ["needs_long_term_care"]
+    assert bot.say("呃这个那个", "side-third").asks == ["needs_long_term_care"]
+    replies = bot.say("为什么要问这个", "side-third")
+    assert replies.texts  # the question of its own is answered
+    assert "needs_long_term_care" not in replies.asks
+
+
 # --- 重新开始, 我说了什么, a restart of the server ---------------------------------------------------------
 
 def test_restart_clears_the_facts(bot):
