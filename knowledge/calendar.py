@@ -69,6 +69,13 @@ def span(words: str, today: date) -> tuple[date, date] | None:
         if months is not None:
             at = _months_from(today, months)
             return at - timedelta(days=15), at + timedelta(days=15)
+    days = re.fullmatch(r"(?:再过|还有|还差|差)(?P<n>" + _NUM + r"|十几|几|二十几)天", words)
+    if days:  # "还差十几天满六岁": a few days or weeks from today
+        low, high = {"十几": (10, 19), "几": (2, 9), "二十几": (20, 29)}.get(days.group("n"), (None, None))
+        if low is None:
+            low = high = parse_number(days.group("n"))
+        if low is not None:
+            return today + timedelta(days=low), today + timedelta(days=high)
     month = re.fullmatch(r"(?P<m>[一二三四五六七八九十\d]{1,2})月", words)
     if month:  # a month alone is this year's ("三月份满的七岁"); JioNLP reads it as three months
         m = parse_number(month.group("m"))
@@ -140,7 +147,7 @@ def zodiac_ages(sign: str, today: date, least: int = 0, most: int = 120) -> list
 # "when" (a time word) where the words say when that age is or was reached.
 _WHEN = (r"(?:明年|今年|去年|后年)?(?:[一二三四五六七八九十\d]{1,2}月(?:份|底|初)?|春天|开春|年初|年底|上半年|下半年)|"
          r"明年|今年|去年|后年|年后|过了年|过完年|开春(?:以后)?|下个?月|上个?月|这个月|月底|"
-         r"(?:再过|还有|还差|差)" + _NUM + r"个?月")
+         r"(?:再过|还有|还差|差)" + _NUM + r"个?月|(?:再过|还有|还差|差)(?:" + _NUM + r"|十几|几|二十几)天")
 _REACH = re.compile(r"(?P<when>" + _WHEN + r")?(?P<adv>就要|就|才|刚|将|要|会)?满(?:的|了)?(?P<n>" + _NUM
                     + r")(?:周)?岁?")
 _WILL_BE = re.compile(r"(?P<when>" + _WHEN + r")(?:就|才|要|就要)(?P<n>" + _NUM + r")(?:周)?(?:岁|了)")
@@ -152,7 +159,8 @@ _BIRTHDAY = re.compile(r"(?P<when>" + _WHEN + r"|下个?礼拜|下个?星期|下
                        r"(?P<adv>就要|就|才|刚刚|刚|将|要|快)?过(?P<done>了|完)?(?P<n>" + _NUM + r")(?:周)?岁(?:的)?生日")
 _NOMINAL = re.compile(r"虚岁(?:是|有|才|都)?(?P<n>" + _NUM + r")岁?")
 _SIGN = re.compile(r"属(?P<sign>[" + ZODIAC + r"])")
-_BORN = re.compile(r"(?P<y>(?:19|20)\d{2}|[一二][九〇零][〇零一二三四五六七八九]{2})年(?:(?P<m>\d{1,2}|十[一二]?|[一二三四五六七八九])月(?:份)?|(?P<when>[正腊冬]月|国庆节?|春节|过年|年初|年底|年中))?"
+_BORN = re.compile(r"(?P<y>(?:19|20)\d{2}|[一二][九〇零][〇零一二三四五六七八九]{2})年(?:(?P<m>\d{1,2}|十[一二]?|[一二三四五六七八九])月(?:份)?"
+                   r"(?:(?P<d>\d{1,2}|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])(?:日|号))?|(?P<when>[正腊冬]月|国庆节?|春节|过年|年初|年底|年中))?"
                    r"(?:里|那天|那会儿?|的时候|前后)?(?:出生|生的|生人|生)")
 
 
@@ -160,6 +168,12 @@ def _born_between(m: re.Match) -> tuple[date, date]:
     """The first and last day a birth "2020年国庆节那天生的", "2019年正月里", "2015年3月" can have been on."""
     year = parse_number(m.group("y"))  # "2020", "二〇二二"
     month = parse_number(m.group("m")) if m.group("m") else None  # "3", "十"
+    day = parse_number(m.group("d")) if m.group("d") else None  # "2020年12月20号"
+    if month and 1 <= month <= 12 and day:
+        try:
+            return date(year, month, day), date(year, month, day)
+        except ValueError:
+            pass  # "2月30号": the month is still said
     if month and 1 <= month <= 12:
         return _month_span(date(year, month, 1))
     when = m.group("when") or ""

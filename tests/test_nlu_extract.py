@@ -635,3 +635,33 @@ def test_the_parents_age_is_not_the_persons():
     # parents said to be gone are an orphan's words, not a person the facts after them are of
     r = understand("我表妹从小没了爸妈一直在县里的儿童福利院长大的今年十五了听力二级")
     assert r.facts.get("age") == 15 and r.facts.get("disability_grade") == 2
+
+
+@pytest.mark.parametrize("text", ["家里收入加上她的工资到底超没超低保标准我也算不清", "有证没证我得回去翻翻"])
+def test_a_verb_asked_both_ways_says_neither(text):
+    # blind conversation E016: "超没超" read as 没超, a no that decided 渐退期 wrongly
+    r = understand(text)
+    assert not r.facts and not r.confirm
+    assert understand("他现在没在上班", asking="employed").facts.get("employed") is False  # 在没在: not asked
+
+
+@pytest.mark.parametrize("text,age", [
+    ("2020年12月20号生的", 5), ("还差十几天满六岁，现在五周岁", 5),  # blind conversation E028, on 2026-12-07
+    ("我闺女五周岁了 自闭症确诊快一年 听说过了六岁就不给康复补了", 5),  # the rule's limit is nobody's age
+])
+def test_ages_by_a_birth_day_a_birthday_weeks_away_and_a_rules_limit(text, age):
+    assert understand(text, asking="age", as_of=date(2026, 12, 7)).facts.get("age") == age
+
+
+def test_a_benefit_said_to_be_stopped_is_not_had():
+    r = understand("不是，低保七月份就取消了，现在什么都不是", asking="household")  # blind conversation E035
+    assert r.facts.get("household") == "none"
+    assert "household" not in understand("家里原是低保户，七月份低保被取消了").facts
+
+
+@pytest.mark.parametrize("text,program", [
+    ("可否单独纳低保？", "dibao_individual"), ("能否单独给哥哥申请低保？", "dibao_individual"),
+    ("我想问一下是不是马上就没了还是能缓几个月的", "dibao_gradual_exit"),
+])
+def test_programmes_asked_as_letters_ask(text, program):
+    assert program in understand(text).programs

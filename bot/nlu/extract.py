@@ -104,7 +104,9 @@ _UNSTATED_AFTER = Pattern("^{unstated_after}")
 _GROUP_AFTER = Pattern(r"^(?:{group_after})[^，。,.;；!！?？\s]")
 _MEMBER_BEFORE = Pattern(r"(?:{speaker}|{we}|他|她|家)[^，。,.;；!！?？\s]{0,4}(?:{member_is})[^，。,.;；!！?？\s]{0,3}$")
 _ASKS_HOW_WHERE = Pattern("{asks_how_where}")
-_LAPSED = Pattern("{lapsed}")  # later in the clause: "办了又过期了"
+_LAPSED = Pattern("{lapsed}")
+_LAPSED_BENEFIT = Pattern("{lapsed_benefit}")
+_BENEFIT_TERM = Pattern("{benefit_terms}")  # later in the clause: "办了又过期了"
 _IF_AFTER = Pattern("^{if_after}")
 _QUESTION_REST = Pattern("{question_rest}")
 _COMPARED = Pattern(r"{compared}[^，。,.;；\s]{0,6}$")
@@ -145,6 +147,8 @@ def unstated(text: str, start: int, end: int) -> bool:
         return True  # "残疾证怎么办"; but "低保户咋申请护理补贴" asks about another programme
     if _LAPSED.search(after[:12]):
         return True
+    if _LAPSED_BENEFIT.search(after[:10]) and _BENEFIT_TERM.search(text[start:end]):
+        return True  # "低保七月份就取消了": a benefit that was stopped
     if _GROUP_AFTER.match(after) and not _MEMBER_BEFORE.search(before):
         return True  # "低保对象能领多少": a group of people, not this person
     if _IF_AFTER.match(after) and _QUESTION_REST.search(text[end:]):
@@ -152,6 +156,12 @@ def unstated(text: str, start: int, end: int) -> bool:
     if _COMPARED_WITH.match(after):
         return True  # the term compared with another: what it is, not what the person has
     return bool(_COMPARED.search(before) and _COMPARED_AFTER.match(after))
+
+
+def _asks_either_way(text: str, e: _Ent) -> bool:
+    """A no read from a verb asked both ways ("超没超低保标准", "够不够"): a question, not a denial."""
+    return (e.value == _FALSE and e.end - e.start >= 2 and text[e.start] in "没不" and e.start > 0
+            and text[e.start - 1] == text[e.start + 1] != "在")  # not "现在没在上班"
 
 
 def _ends_clause(text: str, i: int) -> bool:
@@ -434,7 +444,9 @@ def _extract(text: str, term_spans: Iterable[tuple[int, int]], about: str | None
     ents += _numbers(text, ents)
     ents += _english(text, ents)
     ents += _places(text, ents)
-    ents = [e for e in ents if e.source != "asked"]
+    either = [e for e in ents if _asks_either_way(text, e)]  # "有证没证", "超没超": asked both ways, neither said
+    ents = [e for e in ents if e.source != "asked"
+            and not any(e.entity == x.entity and x.start - 3 <= e.start <= x.end for x in either)]
     ents = _merge_subjects(ents)
     ents.sort(key=lambda e: (e.start, -(e.end - e.start)))
     seen = set()
@@ -748,6 +760,8 @@ def _numbers(text: str, taken: list[_Ent]) -> list[_Ent]:
                 continue  # "四十岁那年查出来", "六岁以前", "两岁半的时候": an age of another time, or a limit
             if _EXAMPLE_BEFORE.search(_clause(text, s, e)[0]):
                 continue  # "比方说一个七十岁的老人能领吗": an example, nobody's age
+            if _AGE_LIMIT_BEFORE.search(text[:s]) and _AGE_LIMIT_AFTER.match(rest):
+                continue  # "过了六岁就不给康复补了": a rule's limit
             out.append(_Ent("age", s, e, value, "number"))
         elif q.unit == "级":
             if q.approximate or any(_overlaps((s, e), g) for g in grade_spans):
@@ -800,6 +814,8 @@ def _numbers(text: str, taken: list[_Ent]) -> list[_Ent]:
 
 _PERSON_BEFORE = Pattern(r"{person_before}\s*{person_then}*\s*$")
 _PRONOUN_BEFORE = Pattern(r"[他她]{pronoun_then}*\s*$")
+_AGE_LIMIT_BEFORE = Pattern(r"(?:{age_limit_before})$")
+_AGE_LIMIT_AFTER = Pattern(r"(?:了|以上|以下|之后|以后)?(?:{age_limit_after})")
 _NOT_AGE_AFTER = Pattern(r"^\s*{not_age_after}")
 _NOT_AGE_BEFORE = Pattern(r"{not_age_before}\s*$")
 
