@@ -17,7 +17,8 @@ _spec = importlib.util.spec_from_file_location("zhucan_conversations", ROOT / "t
 conversations = sys.modules.setdefault(_spec.name, importlib.util.module_from_spec(_spec))
 _spec.loader.exec_module(conversations)
 
-SETS = {"dev": [ROOT / "tests" / "nlu" / "conversations_dev.yml"],
+# conversations_dev_e.yml: a fifth blind author's set, played blind once (34 of 40 right, 1 wrong), then worked on
+SETS = {"dev": [ROOT / "tests" / "nlu" / "conversations_dev.yml", ROOT / "tests" / "nlu" / "conversations_dev_e.yml"],
         "blind": sorted((ROOT / "tests" / "nlu" / "conversations_blind").glob("*.yml"))}
 FLOORS = {"dev": 0.95, "blind": 0.90}
 
