@@ -58,6 +58,9 @@ def normalise(text: str) -> str:
 
 # The characters cn2an reads as numerals (its own tables, not ours): digits, units and 两/廿/〇 etc.
 _CN_DIGITS = "零〇一二两俩仨三四五六七八九十百千万亿廿卅壹贰叁肆伍陆柒捌玖拾佰仟"
+# The units a Chinese numeral ends in when it is round ("九十", "三百"): what comes after one may be a number
+# of its own ("今年九十 二级")
+ROUND_UNITS = "十百千"
 _SPOKEN = str.maketrans({"俩": "两", "仨": "三"})  # "俩月", "仨月": two, three
 UNITS = ("周岁", "岁", "个月", "月", "年", "级")
 _NUMBER = re.compile(

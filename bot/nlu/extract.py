@@ -369,7 +369,6 @@ def extract(text: str, nlp=None, about: str | None = None, today: date | None = 
     return _extract(norm, spans, about, today)
 
 
-_PLACE_ENDS = "镇乡区县市村旗"
 # What lasts once it is so: said of a past time, it is still so ("五岁那年查出来的自闭症")
 _LASTING = ("autism",)
 _EXAMPLE_BEFORE = Pattern("{for_example}")
@@ -389,10 +388,10 @@ def _squeeze(text: str) -> tuple[str, list[int]]:
         return text, []
     from knowledge.gazetteer import gazetteer
     from knowledge.phrases import phrases
-    from knowledge.textnorm import find_quantities
+    from knowledge.textnorm import ROUND_UNITS, find_quantities
 
     # not after a place's own ending ("王江泾镇 康复训练" is not 镇康县): a word split by a space does not end there
-    candidates = [m for m in candidates if text[m.start() - 1] not in _PLACE_ENDS]
+    candidates = [m for m in candidates if text[m.start() - 1] not in chars("place_ends")]
     if not candidates:
         return text, []
     drop = {i for m in candidates for i in range(m.start(), m.end())}
@@ -405,7 +404,7 @@ def _squeeze(text: str) -> tuple[str, list[int]]:
               if not any(s < m.end and m.start < e and not (m.start <= s and e <= m.end) for s, e in terms)]
     # "今年九十 二级肢残", "今年五十 三年前": a round number, then a grade or a count of its own; "七十 八 岁" is one
     spans += [(q.start, q.end) for q in find_quantities(joined)
-              if q.unit in (None, "岁") or not any(text[i - 1] in "十百千" for i in drop
+              if q.unit in (None, "岁") or not any(text[i - 1] in ROUND_UNITS for i in drop
                                                    if where_all[q.start] < i < where_all[q.end - 1])]
     spans += [m.span() for p in phrases().facts for m in p.pattern.finditer(joined)]
     inside: set[int] = set()
