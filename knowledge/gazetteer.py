@@ -665,8 +665,12 @@ class Gazetteer:
         """A short name with nothing around it is a place when the sentence also names the city or
         province it lies in ("哈尔滨的 呼兰那疙瘩", "嘉兴 海盐"): the one names the other's context."""
         outer = {p.code for m in mentions if not m.weak for p in m.places if p.level in ("province", "city")}
-        return [dataclasses.replace(m, weak=False) if m.weak and len(m.places) == 1
-                and outer & set(self.chain(m.places[0].code)) - {m.places[0].code} else m for m in mentions]
+        out = []
+        for m in mentions:
+            if m.weak and len(m.places) == 1 and outer.intersection(self.chain(m.places[0].code)[1:]):
+                m = dataclasses.replace(m, weak=False)
+            out.append(m)
+        return out
 
     def _town_mention(self, text: str, start: int, end: int, towns: list[Town]) -> Mention:
         """text[start:end] names a town: a mention of the counties it can be in, each with a note."""

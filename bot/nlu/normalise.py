@@ -86,10 +86,7 @@ def normalise_with_repairs(text: str) -> tuple[str, list[tuple[int, int]]]:
     out = _simplified(out)
     out = _standard_spellings(out)
     repairs = find_repairs(out) if out and not out.isascii() else []
-    chars = list(out)
-    for start, end, _typed, fixed in repairs:
-        chars[start:end] = fixed
-    out = "".join(chars)
+    out = _apply(out, repairs)
     assert len(out) == len(text)
     return out, [(start, end) for start, end, _typed, _fixed in repairs]
 
@@ -171,9 +168,10 @@ def repair_typos(text: str) -> str:
     """Repair mistyped place and programme names (see the module doc); same length as `text`."""
     if not text or text.isascii():
         return text
-    repairs = find_repairs(text)
-    if not repairs:
-        return text
+    return _apply(text, find_repairs(text))
+
+
+def _apply(text: str, repairs: list) -> str:
     chars = list(text)
     for start, end, _typed, fixed in repairs:
         chars[start:end] = fixed

@@ -368,11 +368,11 @@ _AS_OBJECT = Pattern("{as_object}$")
 # A person who only reports what another said ("医生说是…") owns nothing of what follows.
 _REPORTS = Pattern("^{reports}")
 _ROLE = Pattern(r"{role_before}[^，。,.;；!！?？\s]{0,6}$")  # "是村里的赤脚医生": what they are
-# the speaker as the one something is said of: not as an object ("要我帮忙", "跟我过")
 _PARENTS_GONE_AFTER = Pattern("(?:都|也|早|早就|很早就|前几年|都已经|已经|先后)?(?:{parents_gone_after})")
 _PARENTS_GONE_BEFORE = Pattern("(?:{parents_gone_before})$")
 TOPIC = "topic"  # 自己 opening a clause: whoever the message is about (see _read_entities)
 _SELF_ALONE = Pattern(r"(?:^|(?<=[，。,.;；!！?？\s]))(?:{self_alone})")
+# the speaker as the one something is said of: not as an object ("要我帮忙", "跟我过")
 _SELF = Pattern("(?<![{not_self_before:chars}]){self_words}(?!{not_self_after})")
 # whom 他 and 她 cannot stand for
 _MALE = Pattern("{male}")
@@ -1164,13 +1164,21 @@ def _read_places(reading: Reading, text: str, entities: list[dict], prefer: tupl
         code, note = codes[-1]
         if note and "已于" in note:  # an old name ("奉化市"): the same place, but confirmed
             reading.confirm["region"] = code
-        elif _registry_untied(text, places) or (len(text) > LONG_STORY and reading.asking != "region"
-                                                and not any(_anchored(text, e) for e in places if _code_of(e) == code)):
+        elif _place_in_doubt(text, places, code, reading.asking):
             reading.confirm["region"] = code
         else:
             reading.facts["region"] = code
         if note:
             reading.notes.append(note)
+
+
+def _place_in_doubt(text: str, places: list[dict], code: str, asking: str | None) -> bool:
+    """Whether the one place read is confirmed rather than taken: the 户口 is named but not tied to it, or
+    a long story names it without words that say it is the 户籍 or home (see _anchored)."""
+    if _registry_untied(text, places):
+        return True
+    return (len(text) > LONG_STORY and asking != "region"
+            and not any(_anchored(text, e) for e in places if _code_of(e) == code))
 
 
 # A message longer than this is a story: people, places and times come and go in it
@@ -1195,6 +1203,7 @@ def _other_family() -> re.Pattern:
 
 
 def _code_of(e: dict) -> str | None:
+    """The region code a place entity names (a code already, a name, or a town's name), or None."""
     from knowledge.gazetteer import PlaceError, gazetteer
 
     if re.fullmatch(r"\d{6}", e["value"]):
@@ -1216,7 +1225,8 @@ def _anchored(text: str, e: dict) -> bool:
     if _ORG_AFTER.match(after):
         return False
     return bool(_RESIDENT_AFTER.match(after) or (_OPENS_CLAUSE.search(before) and after[:1] == "的")
-                or not text[:e["start"]].strip() or _CLAUSE_OF_ITS_OWN.search(before) and _CLAUSE_ENDS.match(after))
+                or not text[:e["start"]].strip()
+                or (_CLAUSE_OF_ITS_OWN.search(before) and _CLAUSE_ENDS.match(after)))
 
 
 _REGISTRY_NAMED = Pattern(r"(?:{registry_word})(?!{registry_not})")
