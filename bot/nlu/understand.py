@@ -442,12 +442,12 @@ def _people(text: str, entities: list[dict]) -> list[tuple[int, int, str]]:
 
 
 # 孩子 said of a son or a daughter the message names ("我儿子今年十四岁…想问一下孩子这种情况"): one child
-_CHILDREN = ("son", "daughter")
+_SON_OR_DAUGHTER = ("son", "daughter")
 
 
 def _one_child(people: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     """孩子 and 娃 are the son or the daughter when the message names one of them and not the other."""
-    named = {who for _, _, who in people if who in _CHILDREN}
+    named = {who for _, _, who in people if who in _SON_OR_DAUGHTER}
     if len(named) != 1:
         return people
     (child,) = named
