@@ -665,3 +665,12 @@ def test_a_benefit_said_to_be_stopped_is_not_had():
 ])
 def test_programmes_asked_as_letters_ask(text, program):
     assert program in understand(text).programs
+
+
+@pytest.mark.parametrize("text", ["残疾证有吗", "我爸残疾证有没有，不知道", "残疾证有没有"])
+def test_a_certificate_asked_about_is_not_had(text):
+    assert "has_certificate" not in understand(text).facts
+
+
+def test_a_certificate_said_to_be_there_after_its_name():
+    assert understand("俺娘是精神残疾 一级 证有 俺家低保户").facts.get("has_certificate") is True

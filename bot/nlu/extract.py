@@ -218,7 +218,8 @@ def negation(text: str, start: int, end: int) -> tuple[bool | None, int, int]:
     m = _NEG_AFTER.match(after)
     if m:
         return False, start, end + len(after.rstrip())
-    if _QUESTION_AFTER.match(after) and text[end:].strip() in words("asked_alone"):
+    if _QUESTION_AFTER.match(after) and (text[end:].strip() in words("asked_alone")
+                                         or after.strip().rstrip("?？") in words("asked_in_clause")):
         return None, start, end
     return True, start, end
 
