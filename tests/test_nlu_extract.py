@@ -674,3 +674,12 @@ def test_a_certificate_asked_about_is_not_had(text):
 
 def test_a_certificate_said_to_be_there_after_its_name():
     assert understand("俺娘是精神残疾 一级 证有 俺家低保户").facts.get("has_certificate") is True
+
+
+def test_asked_for_a_neighbour_the_neighbours_child_is_who_it_is_about():
+    r = understand("我是陕西渭南市蒲城县的读者，想替邻居家问个事。邻居家的孩子今年十五岁，智力残疾，证上写的是二级，孩子妈妈走了，"
+                   "爸爸在外面打工一年到头不回家，孩子跟爷爷奶奶过。")
+    assert r.facts.get("age") == 15 and r.facts.get("disability_category") == "intellectual"
+    assert "employed" not in r.facts  # the father's work
+    # not asked for anyone: the neighbour's child is someone else
+    assert "autism" not in understand("邻居家孩子是自闭症，我家孩子五岁").facts

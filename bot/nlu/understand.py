@@ -537,6 +537,7 @@ def _main_person(text: str, people: list[tuple[int, int, str]], entities: list[d
     """Who the message is about: the person it says it asks about ("我问的是我女儿"), else the person
     named last before its first disability fact that is not someone else's (邻居家孩子是自闭症…)."""
     people = [p for p in people if p[2] != TOPIC]  # 自己: whoever it is about, decided here
+    for_someone_else = False
     for m in _ABOUT.finditer(text):
         group = next(g for g in ("who", "who2", "who3") if m.group(g))
         start, end = m.start(group), m.end(group)
@@ -546,13 +547,14 @@ def _main_person(text: str, people: list[tuple[int, int, str]], entities: list[d
         if _SELF_NAMED.fullmatch(m.group(group)):
             return "self"  # "我哥有证，我没有，我是问我自己"
         # "帮邻居问的，她儿子十六岁…": asked for someone else, about whoever the facts are said of
+        for_someone_else = for_someone_else or bool(named)
     if _SELF_IS.search(text):
         return "self"  # "我儿子今年三十…是我自己股骨头坏死"
     owners = [_owner_of(text, people, e) for e in sorted((e for e in entities if e["entity"] in _DISABILITY),
                                                           key=lambda e: e["start"])]
     for owner in owners:
-        if owner is not None and not owner.startswith("other:"):
-            return owner
+        if owner is not None and (not owner.startswith("other:") or for_someone_else):
+            return owner  # "想替邻居家问个事。邻居家的孩子今年十五岁，智力残疾": the neighbour's child
     named = [who for _, _, who in people if who != "self" and not who.startswith("other:") and who != "third"]
     if named:  # "邻居家孩子是自闭症…我家孩子五岁": ours, not the neighbour's
         return named[0]
