@@ -683,3 +683,8 @@ def test_asked_for_a_neighbour_the_neighbours_child_is_who_it_is_about():
     assert "employed" not in r.facts  # the father's work
     # not asked for anyone: the neighbour's child is someone else
     assert "autism" not in understand("邻居家孩子是自闭症，我家孩子五岁").facts
+
+
+@pytest.mark.parametrize("text", ["现在就在家里也上不了班", "无法工作，需专人照看", "他不能干活"])
+def test_no_work_said_as_what_cannot_be_done(text):
+    assert understand(text).facts.get("employed") is False
