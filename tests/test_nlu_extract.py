@@ -688,3 +688,8 @@ def test_asked_for_a_neighbour_the_neighbours_child_is_who_it_is_about():
 @pytest.mark.parametrize("text", ["现在就在家里也上不了班", "无法工作，需专人照看", "他不能干活"])
 def test_no_work_said_as_what_cannot_be_done(text):
     assert understand(text).facts.get("employed") is False
+
+
+def test_his_parents_work_is_theirs():
+    r = understand("不是 他爸妈都在 就是在外地打工", asking="orphan")
+    assert r.facts == {"orphan": False}
