@@ -693,3 +693,8 @@ def test_no_work_said_as_what_cannot_be_done(text):
 def test_his_parents_work_is_theirs():
     r = understand("不是 他爸妈都在 就是在外地打工", asking="orphan")
     assert r.facts == {"orphan": False}
+
+
+def test_a_certificate_said_by_its_grade_after_is():
+    assert understand("我老伴今年七十三，双腿残疾，是肢体三级证。").facts.get("has_certificate") is True
+    assert "has_certificate" not in understand("是不是肢体三级证").facts
