@@ -66,6 +66,7 @@ _CUES_BEFORE = ("在", "住", "是", "到", "去", "自", "于", "回", "户口"
 _CUES_AFTER = ("人", "户口", "户籍", "那边", "这边", "那里", "这里", "那地方", "这地方", "那块", "这块")
 # Right before a town's short name, these say it is where the 户口 is ("户口在澉浦", "户籍是方台的")
 _REGISTRY_CUE = re.compile(r"(?:户口|户籍|老家)(?:还|也|都|就|一直)?(?:在|是|落在|迁到|迁到了)$")
+_REGISTRY_CUE_MAX = 7  # its longest: 户籍 一直 迁到了
 _OF = ("的", "额", "个")
 _WE = ("我们", "俺们", "咱们", "阿拉", "伲")  # "阿拉嘉善额", "我们海宁的": where we are from
 _EDGE_PUNCT = " \t\r\n,.;:!?，。；：！？、\"'“”‘’()（）[]【】《》"
@@ -685,10 +686,13 @@ class Gazetteer:
         index = self._town_index()
         n, i = len(norm), 0
         while i < n:
+            # "户口在澉浦": a town's short name right after 户口在 (the cue is a few characters: looked for
+            # once per position, in the characters just before it)
+            after_registry = _REGISTRY_CUE.search(norm, max(0, i - _REGISTRY_CUE_MAX), i) is not None
             for j in range(min(n, i + _TOWN_MAX), i + 1, -1):
                 towns = index.get(norm[i:j]) if j > i + 2 else None
-                if not towns and _REGISTRY_CUE.search(norm[:i]):
-                    towns = self._town_shorts.get(norm[i:j])  # "户口在澉浦": a town's short name after 户口在
+                if not towns and after_registry:
+                    towns = self._town_shorts.get(norm[i:j])
                 if not towns:
                     continue
                 span = (pos[i], pos[j - 1] + 1)

@@ -48,7 +48,8 @@ from knowledge.questions import about  # a question's topic and 办事清单 lin
 
 from .extract import ENTITY_TYPES, EXTRA_TYPES, extract_doc
 from .normalise import CLIPPED_AT, MAX_CHARS, clip, normalise_text
-from .understand import ASKS_AMOUNT, ASKS_OUTCOME, ASKS_SUMMARY, CORRECTS, PRIVACY_WORDS, STOPPED_WORDS, SUPPOSE
+from .understand import (ASKS_AMOUNT, ASKS_OUTCOME, ASKS_SUMMARY, CORRECTS, PRIVACY_WORDS, STOPPED_WORDS, SUPPOSE,
+                         supposed)
 
 logger = logging.getLogger(__name__)
 
@@ -287,8 +288,9 @@ def facts_decide(message: Message) -> None:
     intent = message.get("intent") or {}
     name = intent.get("name")
     said = {e.get("entity") for e in message.get(ENTITIES, []) if e.get("entity") in _SAYS_SOMETHING}
-    if name == "what_if" and (not SUPPOSE.search(message.get(TEXT) or "") or (about(message.get(TEXT) or "")
-                                                                          and not _asks_outcome(message))):
+    text = message.get(TEXT) or ""
+    if name == "what_if" and (not SUPPOSE.search(text) or (about(text)
+                                                          and not (_asks_outcome(text) and supposed(text)))):
         # not a supposed case, or one that sets up a question the 办事清单 or a clause answers ("要是以后更重了，
         # 能重新评定等级吗"): the next intent the classifier saw, checked in turn
         ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") != "what_if"]
@@ -296,18 +298,18 @@ def facts_decide(message: Message) -> None:
                     ranking[0].get("confidence", 0.0) if ranking else 0.0)
         intent = message.get("intent") or {}
         name = intent.get("name")
-    if name != "ask_summary" and len(said) >= STORY_FACTS and ASKS_SUMMARY.search(message.get(TEXT) or ""):
+    if name != "ask_summary" and len(said) >= STORY_FACTS and ASKS_SUMMARY.search(text):
         message.set(ASKED_TOO, "ask_summary", add_to_output=True)  # "王家老二，二级精神…给村书记发个简要"
-    elif name != "ask_amount" and len(said) >= STORY_FACTS and ASKS_AMOUNT.search(message.get(TEXT) or "") \
-            and not about(message.get(TEXT) or "").steps:
+    elif name != "ask_amount" and len(said) >= STORY_FACTS and ASKS_AMOUNT.search(text) \
+            and not about(text).steps:
         # "崇明一级的护理补贴一个月几钿…两样能一起拿伐": how much, then what else the clauses answer
         message.set(ASKED_TOO, "ask_amount", add_to_output=True)
     elif name in AROUND_THE_VERDICT and len(said) >= STORY_FACTS:
         # a story with a question in it: the check first, then the question (actions.questions.pending_question)
         message.set(ASKED_TOO, name, add_to_output=True)
-    elif name == "ask_info" and said and not asks(message.get(TEXT) or ""):
+    elif name == "ask_info" and said and not asks(text):
         pass  # "残疾证是去年办的": a fact stated, nothing asked
-    elif name in AROUND_THE_VERDICT and said and CORRECTS.search(message.get(TEXT) or ""):
+    elif name in AROUND_THE_VERDICT and said and CORRECTS.search(text):
         pass  # "刚才说错了，证还没办下来": a correction, not a refusal
     elif name in ("nlu_fallback", "out_of_scope") and any(e.get("entity") == "program"
                                                           for e in message.get(ENTITIES, [])):
@@ -329,23 +331,19 @@ def facts_decide(message: Message) -> None:
 ASKING_KINDS = ("ask_eligibility", "inform", "ask_apply", "out_of_scope", "nlu_fallback", "why", "help", "ask_amount")
 
 
-def _asks_outcome(message: Message) -> bool:
+def _asks_outcome(text: str) -> bool:
     """After the supposed case, a question about what it would bring: a what-if, even when the words before
-    it ask the knowledge base something too ("下个月去重新评 要是评成二级了 护理那个钱是不是就能拿了")."""
-    from bot.nlu.understand import supposed
-
-    text = message.get(TEXT) or ""
+    it ask the knowledge base something too ("下个月去重新评 要是评成二级了 护理那个钱是不是就能拿了").
+    Whether a case is supposed at all (understand.supposed) is for the caller, which may know already."""
     found = SUPPOSE.search(text)
-    return bool(found and ASKS_OUTCOME.search(text[found.end():]) and supposed(text))
+    return bool(found and ASKS_OUTCOME.search(text[found.end():]))
 
 
 def suppositions(message: Message) -> None:
-    from bot.nlu.understand import supposed
-
     intent = message.get("intent") or {}
     text = message.get(TEXT) or ""
     if intent.get("name") in SUPPOSABLE and SUPPOSE.search(text) and supposed(text):
-        if about(text) and not _asks_outcome(message):
+        if about(text) and not _asks_outcome(text):  # supposed(text): said just above
             return  # "要是低保批下来了，钱从哪个月开始给": the case sets up a question the 办事清单 answers
         _set_intent(message, "what_if", intent.get("confidence", 0.0))
 

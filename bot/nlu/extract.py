@@ -115,15 +115,21 @@ _COMPARED_WITH = Pattern(r"^{compared}[^，。,.;；\s]{0,8}?{compared_after}") 
 
 
 @lru_cache(maxsize=1)
-def _named_person() -> re.Pattern:
-    """A person of the lexicon named with the speaker's word ("我女儿", "俺娘"): where words said of
-    another time stop reaching in a run-on message."""
+def relatives() -> str:
+    """Every way the lexicon names a person other than the speaker (我爸, 闺女, 老伴…), longest first, as
+    one regular-expression alternation."""
     from knowledge.lexicon import SUBJECT, lexicon
 
     names = {t for term in lexicon().terms(SUBJECT) if term.value != "self" for t in term.terms}
-    found = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+    return "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+
+
+@lru_cache(maxsize=1)
+def _named_person() -> re.Pattern:
+    """A person of the lexicon named with the speaker's word ("我女儿", "俺娘"): where words said of
+    another time stop reaching in a run-on message."""
     speaker = "|".join(map(re.escape, words("speaker")))
-    return re.compile(f"(?:{speaker})(?:{found})")
+    return re.compile(f"(?:{speaker})(?:{relatives()})")
 
 
 def _person_after(reach: str) -> bool:

@@ -45,7 +45,7 @@ from typing import Any
 
 from knowledge.language import Pattern, chars, words
 
-from .extract import MONTHS, NUMBER, extract
+from .extract import MONTHS, NUMBER, extract, relatives
 from .normalise import clip, normalise_text, normalise_with_repairs
 
 __all__ = ["Reading", "understand", "option_number", "yes_or_no", "after_yes_or_no", "chosen_number", "supposed", "SUPPOSE", "CORRECTS",
@@ -1126,7 +1126,7 @@ def _read_places(reading: Reading, text: str, entities: list[dict], prefer: tupl
         words = _PLACE_WORDS.sub("", _clean(text).rstrip(_particles())) or _clean(text)
         if 2 <= len(words) <= 20 and not any(ch.isdigit() for ch in words):
             places = [{"entity": "region", "value": words, "start": 0, "end": len(text), "reply": True}]
-    codes = []
+    codes, placed = [], []  # (code, note) of each place read, and the entity it was read from
     for e in places:
         value = e["value"]
         if re.fullmatch(r"\d{6}", value):
@@ -1136,10 +1136,12 @@ def _read_places(reading: Reading, text: str, entities: list[dict], prefer: tupl
             except PlaceError:
                 note = None
             codes.append((value, note))
+            placed.append((e, value))
             continue
         try:
             place = g.resolve(value)
             codes.append((place.code, place.note))
+            placed.append((e, place.code))
             continue
         except AmbiguousPlace:
             pass
@@ -1150,6 +1152,7 @@ def _read_places(reading: Reading, text: str, entities: list[dict], prefer: tupl
             code, note, certain = town
             if certain:
                 codes.append((code, note))
+                placed.append((e, code))
             else:
                 reading.confirm["region"] = code
                 reading.notes.append(note)
@@ -1166,7 +1169,7 @@ def _read_places(reading: Reading, text: str, entities: list[dict], prefer: tupl
         code, note = codes[-1]
         if note and "已于" in note:  # an old name ("奉化市"): the same place, but confirmed
             reading.confirm["region"] = code
-        elif _place_in_doubt(text, places, code, reading.asking):
+        elif _place_in_doubt(text, places, [e for e, c in placed if c == code], reading.asking):
             reading.confirm["region"] = code
         else:
             reading.facts["region"] = code
@@ -1174,13 +1177,13 @@ def _read_places(reading: Reading, text: str, entities: list[dict], prefer: tupl
             reading.notes.append(note)
 
 
-def _place_in_doubt(text: str, places: list[dict], code: str, asking: str | None) -> bool:
-    """Whether the one place read is confirmed rather than taken: the 户口 is named but not tied to it, or
-    a long story names it without words that say it is the 户籍 or home (see _anchored)."""
+def _place_in_doubt(text: str, places: list[dict], naming: list[dict], asking: str | None) -> bool:
+    """Whether the one place read (named by the entities `naming`) is confirmed rather than taken: the 户口
+    is named but not tied to any of `places`, or a long story names it without words that say it is the
+    户籍 or home (see _anchored)."""
     if _registry_untied(text, places):
         return True
-    return (len(text) > LONG_STORY and asking != "region"
-            and not any(_anchored(text, e) for e in places if _code_of(e) == code))
+    return len(text) > LONG_STORY and asking != "region" and not any(_anchored(text, e) for e in naming)
 
 
 # A message longer than this is a story: people, places and times come and go in it
@@ -1197,24 +1200,7 @@ _OPENS_CLAUSE = Pattern(r"(?:^|[，。,.;；!！?？：:\s])\s*$")
 @lru_cache(maxsize=1)
 def _other_family() -> re.Pattern:
     """A relative's household right before a place: "女儿一家在", "儿子他们一家住在"."""
-    from knowledge.lexicon import SUBJECT, lexicon
-
-    names = {t for term in lexicon().terms(SUBJECT) if term.value != "self" for t in term.terms}
-    found = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
-    return re.compile(f"(?:{found})(?:他们|她们)?(?:一家|一家人|全家)(?:都)?(?:在|住在|住)$")
-
-
-def _code_of(e: dict) -> str | None:
-    """The region code a place entity names (a code already, a name, or a town's name), or None."""
-    from knowledge.gazetteer import PlaceError, gazetteer
-
-    if re.fullmatch(r"\d{6}", e["value"]):
-        return e["value"]
-    try:
-        return gazetteer().resolve(e["value"]).code
-    except PlaceError:
-        town = _town(e["value"], ())
-        return town[0] if town else None
+    return re.compile(f"(?:{relatives()})(?:他们|她们)?(?:一家|一家人|全家)(?:都)?(?:在|住在|住)$")
 
 
 def _anchored(text: str, e: dict) -> bool:
